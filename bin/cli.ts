@@ -1,0 +1,114 @@
+// The `auth0-sigma` command line: check, scan, test, explain. `main` returns the exit code instead of exiting,
+// so tests can run it in-process with their own streams (see bin/cli/io.ts).
+//
+// Exit codes: 0 success; 1 the command ran and found a failure (check: rule errors; test: a failing case;
+// explain: the rule does not match; scan: --strict rule errors or an input read error); 2 usage error.
+
+import { Command, CommanderError, Option } from 'commander';
+import { RuleError, formatDiagnostic } from '../lambda/sigma/diagnostics';
+import { EXIT_USAGE, UsageError, processIO, type CliIO } from './cli/io';
+import { addPlaceholderOptions, addRulesOption, type RuleOptions } from './cli/rule-options';
+import { runCheck } from './cli/check';
+import { SCAN_FORMATS, runScan, type ScanOptions } from './cli/scan';
+import { runTestCommand } from './cli/test-command';
+import { runExplain, type ExplainOptions } from './cli/explain';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = (require('../package.json') as { version: string }).version;
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success (scan: the input was read to the end, whatever it found; explain: the rule matches)
+  1  check: a rule has errors or an unresolved placeholder; test: a case failed;
+     explain: the rule does not match; scan: --strict and the rules have problems, or input could not be read
+  2  usage error (unknown option, missing file, bad --set)`;
+
+function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
+  const program = new Command('auth0-sigma');
+  program
+    .description('Sigma rules for Auth0 logs: validate rules, scan log exports, run rule fixtures, explain a match.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  const check = program
+    .command('check')
+    .description('validate rules: every problem as path:line:col: severity: message; exit 1 on any error')
+    .option('--strict', 'treat warnings (schema lint, unquoted placeholders, ...) as errors');
+  addRulesOption(check);
+  addPlaceholderOptions(check);
+  check.addHelpText('after', '\nExamples:\n  auth0-sigma check\n  auth0-sigma check --rules rules --set api_explorer_client_id=AbC123 --strict');
+  check.action((opts: RuleOptions) => {
+    setExitCode(runCheck(io, opts));
+  });
+
+  const scan = program
+    .command('scan')
+    .description('evaluate log files (NDJSON or a JSON array; "-" or nothing: stdin) and print detections')
+    .argument('[files...]', 'log files; "-" reads stdin')
+    .addOption(new Option('--format <format>', 'output format').choices([...SCAN_FORMATS]).default('text'))
+    .option('--strict', 'stop (exit 1) on any rule error or warning, unresolved placeholders included, instead of skipping the rule');
+  addRulesOption(scan);
+  addPlaceholderOptions(scan);
+  scan.addHelpText(
+    'after',
+    '\nExamples:\n  auth0-sigma scan --set api_explorer_client_id=AbC123 logs.ndjson\n  auth0-sigma scan --format json export.json > detections.ndjson\n  cat logs.ndjson | auth0-sigma scan -',
+  );
+  scan.action(async (files: string[], opts: ScanOptions) => {
+    setExitCode(await runScan(io, opts, files));
+  });
+
+  const test = program.command('test').description("run each rule's fixtures (foo.test.yml next to foo.yml); exit 1 on any failure");
+  addRulesOption(test);
+  test.action(async (opts: { rules: string[] }) => {
+    setExitCode(await runTestCommand(io, opts));
+  });
+
+  const explain = program
+    .command('explain')
+    .description('show, for one event, how each identifier and comparison of a rule evaluates (exit 0 match, 1 no match)')
+    .argument('<event-file>', 'file holding the event (NDJSON or JSON array; the first item unless --index)')
+    .requiredOption('--rule <id>', 'rule id, title or name')
+    .option('--index <n>', 'which item of the file (0-based)', '0');
+  addRulesOption(explain);
+  addPlaceholderOptions(explain);
+  explain.addHelpText('after', '\nExample:\n  auth0-sigma explain --rule 90a9a856-716d-11f0-bb81-723487b9527c --set api_explorer_client_id=AbC123 event.json');
+  explain.action(async (eventFile: string, opts: ExplainOptions) => {
+    setExitCode(await runExplain(io, opts, eventFile));
+  });
+  return program;
+}
+
+/**
+ * Runs the CLI. `argv` is `process.argv`-shaped: `[node, script, command, ...args]`.
+ * Returns the exit code; never calls `process.exit`.
+ */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'node' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with code 0; anything else commander rejects is a usage error.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof UsageError) {
+      io.stderr.write(`auth0-sigma: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof RuleError) {
+      for (const d of err.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}

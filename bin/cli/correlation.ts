@@ -1,0 +1,60 @@
+// Correlation rules in `scan`: the engine's Correlator over the memory store, as a pipeline observer.
+// Windows whose condition is decided at close are closed as event time passes (with a margin of the longest
+// correlation timespan, so events arriving out of order by less than that are still counted) and at end of input.
+
+import { Correlator, eventTime } from '../../lambda/sigma/correlation';
+import { MemoryCorrelationStore } from '../../lambda/sigma/correlation-store';
+import type { RuleMatch } from '../../lambda/sigma/ruleset';
+import type { Detection, RuleSetModel } from '../../lambda/sigma/types';
+import type { EventObserver, ObservedEvent } from './scan-pipeline';
+
+export class CorrelationObserver implements EventObserver {
+  private readonly referenced: Set<string>;
+  private readonly lateness: number;
+  private maxTime = -Infinity;
+
+  constructor(private readonly correlator: Correlator, model: RuleSetModel) {
+    this.referenced = new Set(correlator.referencedRuleIds());
+    this.lateness = Math.max(0, ...model.rules.map((r) => r.correlation?.timespanMs ?? 0));
+  }
+
+  wants(matches: readonly RuleMatch[]): boolean {
+    for (let i = 0; i < matches.length; i++) if (this.referenced.has(matches[i].rule.id)) return true;
+    return false;
+  }
+
+  async process(batch: readonly ObservedEvent[]): Promise<readonly Detection[]> {
+    const out: Detection[] = [];
+    for (const { event, matches } of batch) {
+      for (const d of await this.correlator.processEvent(event, matches)) out.push(d);
+      const time = eventTime(event);
+      if (time !== undefined && time > this.maxTime) this.maxTime = time;
+    }
+    if (this.maxTime > -Infinity) for (const d of await this.correlator.closeWindows(this.maxTime - this.lateness)) out.push(d);
+    return out;
+  }
+
+  async end(): Promise<readonly Detection[]> {
+    return this.correlator.closeWindows(Infinity);
+  }
+
+  /** Lines for the scan summary: what the correlation engine counted and ignored. */
+  summary(): string[] {
+    const s = this.correlator.stats();
+    const lines = [`correlation: ${s.correlatedEvents} events fed to correlations, ${s.detections} correlation detections`];
+    if (s.invalidDate > 0) lines.push(`correlation: ${s.invalidDate} events ignored by correlations: no valid data.date`);
+    if (s.nonNumeric > 0) lines.push(`correlation: ${s.nonNumeric} events without a numeric value for a value_sum/avg/percentile field`);
+    if (s.saturatedWindows > 0) lines.push(`correlation: ${s.saturatedWindows} value_count windows reached the distinct-value cap (their value is a lower bound)`);
+    return lines;
+  }
+
+  get warnings(): readonly string[] {
+    return this.correlator.warnings;
+  }
+}
+
+/** The observer for the rule set's correlations, or none when it has no correlation rule. */
+export function createCorrelationObserver(model: RuleSetModel): CorrelationObserver | undefined {
+  const correlator = new Correlator(model.rules, new MemoryCorrelationStore());
+  return correlator.active ? new CorrelationObserver(correlator, model) : undefined;
+}

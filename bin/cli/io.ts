@@ -1,0 +1,101 @@
+// The CLI's streams and working directory, passed in so tests can run `main` in-process and read what it printed.
+
+import * as path from 'node:path';
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  /** Directory relative paths are resolved against, and diagnostics are printed relative to. */
+  cwd: string;
+  /** The progress bar is drawn only on a terminal. */
+  stderrIsTTY: boolean;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    cwd: process.cwd(),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+/** A mistake in how the command was called (unknown option, missing file): exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** A log value for a terminal line: control characters escaped (log injection), missing values as `-`. */
+export function printable(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '-';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export function resolvePath(io: CliIO, p: string): string {
+  return path.resolve(io.cwd, p);
+}
+
+/** A path as shown to the user: relative to the working directory when it is below it. */
+export function displayPath(io: CliIO, p: string): string {
+  const rel = path.relative(io.cwd, p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+/**
+ * Buffers output lines and writes them in blocks, waiting for the stream to drain when it asks to: a scan that
+ * finds millions of detections neither makes one write call per line nor piles up unbounded memory behind a slow pipe.
+ * A write error (EPIPE when the reader, e.g. `head`, went away) is kept in `error` instead of crashing the process.
+ */
+export class BufferedWriter {
+  private buffer = '';
+  error: Error | undefined;
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly blockSize = 64 * 1024,
+  ) {
+    stream.on('error', (err: Error) => {
+      this.error ??= err;
+    });
+  }
+
+  line(text: string): void {
+    if (this.error) return;
+    this.buffer += text;
+    this.buffer += '\n';
+  }
+
+  /** True when enough is buffered that the caller should `flush()` at its next await point. */
+  get full(): boolean {
+    return this.buffer.length >= this.blockSize;
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0 || this.error) return;
+    const text = this.buffer;
+    this.buffer = '';
+    if (this.stream.write(text)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.removeListener('drain', done);
+        this.stream.removeListener('error', done);
+        this.stream.removeListener('close', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('error', done);
+      this.stream.on('close', done);
+    });
+  }
+}

@@ -1,0 +1,198 @@
+// The scan pipeline: read → normalise → match → emit, one item at a time.
+//
+//   input (input.ts) ──item──▶ processItem ──▶ normalizeEvent ──▶ CompiledRuleSet.match ──▶ detections (rules that alert)
+//                                                                          │
+//                                     observers.wants(matches)? ──yes──▶ queue
+//   end of each input chunk ──▶ flush() ──▶ observers.process(queue) ──▶ detections   (correlation plugs in here)
+//   end of input ──────────▶ finish() ──▶ flush(), observers.end() (open windows close) ──▶ detections
+//
+// Observers are asynchronous (the correlation store is), the per-event path is not: events an observer wants are
+// queued and handed over once per chunk, in input order. Per event the pipeline does only what it must: one
+// normalisation, one indexed match, and a presence check of the fields no event has shown yet (that list
+// shrinks to nothing on healthy input).
+
+import { compilePath, fieldIsPresent, type CompiledPath } from '../../lambda/sigma/fieldpath';
+import { normalizeEvent } from '../../lambda/sigma/events';
+import { buildDetection } from '../../lambda/sigma/detection';
+import type { CompiledRuleSet, RuleMatch } from '../../lambda/sigma/ruleset';
+import type { Detection, NormalizedEvent, RuleModel } from '../../lambda/sigma/types';
+
+export interface ObservedEvent {
+  event: NormalizedEvent;
+  matches: readonly RuleMatch[];
+}
+
+/**
+ * Something that sees events after matching and may produce detections of its own: the correlation engine
+ * (issue 4) with the memory store.
+ */
+export interface EventObserver {
+  /** Hot path, synchronous and cheap: does this observer need the event (judged from its matches)? */
+  wants(matches: readonly RuleMatch[]): boolean;
+  /** The events some observer wanted since the last call, in input order (an observer skips what it does not need). */
+  process(batch: readonly ObservedEvent[]): Promise<readonly Detection[]>;
+  /** Once, after the last event: close whatever is still open. */
+  end(): Promise<readonly Detection[]>;
+}
+
+export interface MalformedItem {
+  source: string;
+  line: number;
+  message: string;
+}
+
+/** How many malformed items are reported one by one; the rest are only counted. */
+export const MALFORMED_REPORT_LIMIT = 10;
+
+interface TrackedField {
+  field: string;
+  path: CompiledPath;
+  seen: boolean;
+}
+
+export interface RuleCoverage {
+  rule: RuleModel;
+  /** Fields the rule reads that no scanned event had. */
+  missing: string[];
+}
+
+/** The event fields a rule reads: a detection's searches; a correlation's group-by and value fields (not aliases). */
+function fieldsOf(ruleSet: CompiledRuleSet, rule: RuleModel): string[] {
+  if (rule.kind === 'detection') return ruleSet.fieldsRead(rule.id);
+  const c = rule.correlation;
+  if (!c) return [];
+  const fields = [...c.groupBy, ...(c.condition.field !== undefined ? [c.condition.field] : [])];
+  return [...new Set(fields.filter((f) => !Object.prototype.hasOwnProperty.call(c.aliases, f)))];
+}
+
+export class ScanPipeline {
+  /** Items read (events and malformed items). */
+  itemsRead = 0;
+  /** Items skipped: not JSON, or not a log event. */
+  malformedCount = 0;
+  /** Items that reached the matcher. */
+  eventsEvaluated = 0;
+  detectionsTotal = 0;
+  /** The first malformed items, with where they are. */
+  readonly malformedShown: MalformedItem[] = [];
+  /** Structural remarks about the input that lose no event (text after the array, a missing `]`). */
+  readonly inputNotes: MalformedItem[] = [];
+  /** Detections emitted per rule id. */
+  readonly detectionsByRule = new Map<string, number>();
+  /** Matches of rules that do not alert on their own (they feed a correlation). */
+  readonly silentMatchesByRule = new Map<string, number>();
+
+  private readonly fields: TrackedField[];
+  /** Fields not seen yet; shrinks as events show them. */
+  private unseen: TrackedField[];
+  private readonly fieldsByRule: { rule: RuleModel; fields: TrackedField[] }[];
+  private queue: ObservedEvent[] = [];
+
+  constructor(
+    private readonly ruleSet: CompiledRuleSet,
+    rules: readonly RuleModel[],
+    private readonly emit: (detection: Detection) => void,
+    private readonly observers: readonly EventObserver[] = [],
+  ) {
+    const byField = new Map<string, TrackedField>();
+    this.fieldsByRule = rules.map((rule) => ({
+      rule,
+      fields: fieldsOf(ruleSet, rule).map((field) => {
+        let tracked = byField.get(field);
+        if (!tracked) {
+          tracked = { field, path: compilePath(field), seen: false };
+          byField.set(field, tracked);
+        }
+        return tracked;
+      }),
+    }));
+    this.fields = [...byField.values()];
+    this.unseen = [...this.fields];
+  }
+
+  /** One parsed input item. `source`/`line` say where it came from, for the malformed report. */
+  processItem(raw: unknown, source: string, line: number): void {
+    this.itemsRead++;
+    const normalized = normalizeEvent(raw);
+    if ('error' in normalized) {
+      this.malformed(source, line, `not a log event: ${normalized.error}`);
+      return;
+    }
+    const event = normalized.event;
+    this.eventsEvaluated++;
+    if (this.unseen.length > 0) this.markSeenFields(event);
+    const matches = this.ruleSet.match(event);
+    for (let i = 0; i < matches.length; i++) {
+      const match = matches[i];
+      if (match.rule.alerts) this.output(buildDetection(match, event));
+      else this.silentMatchesByRule.set(match.rule.id, (this.silentMatchesByRule.get(match.rule.id) ?? 0) + 1);
+    }
+    for (let i = 0; i < this.observers.length; i++) {
+      if (this.observers[i].wants(matches)) {
+        this.queue.push({ event, matches });
+        break;
+      }
+    }
+  }
+
+  /** Hands the queued events to the observers (call at the end of each input chunk). */
+  async flush(): Promise<void> {
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    for (const observer of this.observers) this.outputAll(await observer.process(batch));
+  }
+
+  /** An item that could not be parsed as JSON. */
+  processUnparsable(source: string, line: number, message: string): void {
+    this.itemsRead++;
+    this.malformed(source, line, message);
+  }
+
+  /** A remark on the input's structure that loses no event. */
+  noteInput(source: string, line: number, message: string): void {
+    this.inputNotes.push({ source, line, message });
+  }
+
+  /** End of all input: lets observers close what is still open. */
+  async finish(): Promise<void> {
+    await this.flush();
+    for (const observer of this.observers) this.outputAll(await observer.end());
+  }
+
+  /** Per rule, the fields it reads that never appeared in any event (rules with none are left out). */
+  coverage(): RuleCoverage[] {
+    const out: RuleCoverage[] = [];
+    for (const { rule, fields } of this.fieldsByRule) {
+      const missing = fields.filter((f) => !f.seen).map((f) => f.field);
+      if (missing.length > 0) out.push({ rule, missing });
+    }
+    return out;
+  }
+
+  private outputAll(detections: readonly Detection[]): void {
+    for (const d of detections) this.output(d);
+  }
+
+  private output(detection: Detection): void {
+    this.detectionsTotal++;
+    this.detectionsByRule.set(detection.rule.id, (this.detectionsByRule.get(detection.rule.id) ?? 0) + 1);
+    this.emit(detection);
+  }
+
+  private malformed(source: string, line: number, message: string): void {
+    this.malformedCount++;
+    if (this.malformedShown.length < MALFORMED_REPORT_LIMIT) this.malformedShown.push({ source, line, message });
+  }
+
+  private markSeenFields(event: NormalizedEvent): void {
+    const unseen = this.unseen;
+    let kept = 0;
+    for (let i = 0; i < unseen.length; i++) {
+      const tracked = unseen[i];
+      if (fieldIsPresent(event, tracked.path)) tracked.seen = true;
+      else unseen[kept++] = tracked;
+    }
+    unseen.length = kept;
+  }
+}

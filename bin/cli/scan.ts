@@ -1,0 +1,180 @@
+// `auth0-sigma scan`: run the rules over log files (or stdin) and print detections; summary on stderr.
+
+import { performance } from 'node:perf_hooks';
+import * as cliProgress from 'cli-progress';
+import { CompiledRuleSet } from '../../lambda/sigma/ruleset';
+import type { Detection } from '../../lambda/sigma/types';
+import { BufferedWriter, EXIT_FAILURE, EXIT_OK, UsageError, printable, type CliIO } from './io';
+import { readSource, resolveInputs, type InputSource } from './input';
+import { loadRuleSet, plural, printDiagnostics, type RuleOptions } from './rule-options';
+import { MALFORMED_REPORT_LIMIT, ScanPipeline, type EventObserver } from './scan-pipeline';
+import { schemaKnows } from './lint';
+import { createCorrelationObserver } from './correlation';
+
+/** stdout failed (EPIPE when `| head` exits): stop reading input, there is nowhere to write detections. */
+class OutputClosedError extends Error {
+  constructor(cause: Error) {
+    super((cause as NodeJS.ErrnoException).code ?? cause.message);
+  }
+}
+
+export interface ScanOptions extends RuleOptions {
+  format: string;
+}
+
+export const SCAN_FORMATS = ['text', 'json'] as const;
+
+function withName(id: string | undefined, name: string | undefined): string {
+  if (id === undefined && name === undefined) return '-';
+  if (id === undefined) return printable(name);
+  return name === undefined ? printable(id) : `${printable(name)} (${printable(id)})`;
+}
+
+/** One readable line per detection. */
+export function formatDetectionText(d: Detection): string {
+  const head = `[${d.rule.level}] ${printable(d.rule.title)}`;
+  if (d.correlation) {
+    const c = d.correlation;
+    const group = Object.entries(c.group).map(([k, v]) => `${k}=${printable(v)}`).join(' ') || '-';
+    return `${head} | ${c.type} value=${c.value} | window=${c.window.start}..${c.window.end} | group: ${group} | log_ids=${c.log_ids.map((id) => printable(id)).join(',') || '-'}`;
+  }
+  return (
+    `${head} | date=${printable(d.date)} type=${printable(d.type)} user=${withName(d.user_id, d.user_name)} ` +
+    `ip=${printable(d.ip)} client=${withName(d.client_id, d.client_name)} log_id=${printable(d.log_id)}`
+  );
+}
+
+function formatRate(events: number, seconds: number): string {
+  if (seconds <= 0) return 'n/a';
+  return Math.round(events / seconds).toLocaleString('en-US');
+}
+
+export async function runScan(io: CliIO, options: ScanOptions, inputs: string[]): Promise<number> {
+  if (!(SCAN_FORMATS as readonly string[]).includes(options.format)) {
+    throw new UsageError(`--format must be one of ${SCAN_FORMATS.join(', ')} (got '${options.format}')`);
+  }
+  const sources = resolveInputs(io, inputs);
+  const strict = Boolean(options.strict);
+  const loaded = loadRuleSet(io, options, strict ? 'error' : 'skip-rule');
+  const { result } = loaded;
+  const err = io.stderr;
+
+  printDiagnostics(err, loaded.diagnostics.filter((d) => d.severity !== 'note'));
+  if (strict && loaded.errors > 0) {
+    err.write(`scan stopped before reading input: ${plural(loaded.errors, 'error')} in the rules (--strict)\n`);
+    return EXIT_FAILURE;
+  }
+  // Skipped rules a warning above already names (unresolved placeholders) are not repeated; the others were
+  // skipped on purpose (another logsource, deprecated) and get a one-line note.
+  const warned = new Set(loaded.diagnostics.filter((d) => d.severity !== 'note').map((d) => `${d.loc.file}\u0000${d.ruleTitle ?? ''}`));
+  for (const s of result.skipped) {
+    if (!warned.has(`${s.file}\u0000${s.title}`)) err.write(`note: rule '${s.title}' (${s.file}:${s.line}) skipped: ${s.reason}\n`);
+  }
+  if (loaded.errors > 0) {
+    err.write(`warning: rules with errors are left out of this scan (run \`auth0-sigma check\`; --strict makes this fatal)\n`);
+  }
+  if (result.model.rules.length === 0) err.write('warning: no rule is enabled: nothing can be detected\n');
+
+  const ruleSet = new CompiledRuleSet(result.model);
+  const writer = new BufferedWriter(io.stdout);
+  const format = options.format === 'json' ? (d: Detection) => JSON.stringify(d) : formatDetectionText;
+  const correlation = createCorrelationObserver(result.model);
+  for (const w of correlation?.warnings ?? []) err.write(`warning: ${w}\n`);
+  const observers: EventObserver[] = correlation ? [correlation] : [];
+  const pipeline = new ScanPipeline(ruleSet, result.model.rules, (d) => writer.line(format(d)), observers);
+
+  const started = performance.now();
+  const progress = io.stderrIsTTY ? startProgress(io, sources) : undefined;
+  let bytesRead = 0;
+  try {
+    for (const source of sources) {
+      await readSource(io, source, {
+        item: (value, name, line) => pipeline.processItem(value, name, line),
+        malformed: (name, line, message, lostItem) => {
+          if (lostItem) pipeline.processUnparsable(name, line, message);
+          else pipeline.noteInput(name, line, message);
+        },
+        chunk: async (bytes) => {
+          bytesRead += bytes;
+          await pipeline.flush();
+          progress?.update(bytesRead, { events: pipeline.eventsEvaluated, detections: pipeline.detectionsTotal });
+          if (writer.full) await writer.flush();
+          if (writer.error) throw new OutputClosedError(writer.error);
+        },
+      });
+    }
+    await pipeline.finish();
+    await writer.flush();
+    if (writer.error) throw new OutputClosedError(writer.error);
+  } catch (e) {
+    progress?.stop();
+    if (e instanceof OutputClosedError) {
+      err.write(`scan stopped: cannot write detections (${e.message}); was the output pipe closed?\n`);
+    } else {
+      await writer.flush();
+      err.write(`scan failed while reading input: ${(e as Error).message}\n`);
+    }
+    return EXIT_FAILURE;
+  }
+  progress?.stop();
+  const seconds = (performance.now() - started) / 1000;
+
+  // Summary (stderr, so stdout stays pure detections).
+  for (const m of pipeline.malformedShown) err.write(`${m.source}:${m.line}: skipped: ${m.message}\n`);
+  const hidden = pipeline.malformedCount - pipeline.malformedShown.length;
+  if (hidden > 0) err.write(`... ${plural(hidden, 'more malformed item')} skipped (only the first ${MALFORMED_REPORT_LIMIT} are shown)\n`);
+  for (const n of pipeline.inputNotes) err.write(`${n.source}:${n.line}: note: ${n.message}\n`);
+
+  err.write(
+    `scan: ${plural(sources.length, 'input')}, ${plural(pipeline.itemsRead, 'item')} read, ${pipeline.malformedCount} malformed (skipped), ` +
+      `${plural(pipeline.eventsEvaluated, 'event')} evaluated against ${plural(result.model.rules.length, 'rule')}, ` +
+      `${plural(pipeline.detectionsTotal, 'detection')} in ${seconds.toFixed(2)} s (${formatRate(pipeline.eventsEvaluated, seconds)} events/s)\n`,
+  );
+  for (const line of correlation?.summary() ?? []) err.write(`${line}\n`);
+  const rulesById = new Map(result.model.rules.map((r) => [r.id, r]));
+  if (pipeline.detectionsByRule.size > 0) {
+    err.write('detections per rule:\n');
+    const rows = [...pipeline.detectionsByRule].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    for (const [id, count] of rows) {
+      const rule = rulesById.get(id);
+      err.write(`  ${String(count).padStart(7)}  [${rule?.level ?? '?'}] ${rule?.title ?? id} (${id})\n`);
+    }
+  }
+  if (pipeline.silentMatchesByRule.size > 0) {
+    err.write('matches of rules that only feed correlations (no detection of their own):\n');
+    for (const [id, count] of pipeline.silentMatchesByRule) err.write(`  ${String(count).padStart(7)}  ${rulesById.get(id)?.title ?? id} (${id})\n`);
+  }
+  const coverage = pipeline.coverage();
+  if (coverage.length > 0 && pipeline.eventsEvaluated > 0) {
+    err.write('fields never present in the scanned events (a rule reading them cannot fire on this input; a wrong path?):\n');
+    for (const { rule, missing } of coverage) {
+      err.write(`  ${rule.title} (${rule.file}:${rule.line}):\n`);
+      for (const field of missing) {
+        const known = schemaKnows(rule, field);
+        const verdict = known === true ? 'defined in the Auth0 log schemas' : known === false ? 'NOT defined in the Auth0 schemas of the log types this rule can match: check the path' : 'not checked against the schemas';
+        err.write(`    ${field} (${verdict})\n`);
+      }
+    }
+  }
+  return EXIT_OK;
+}
+
+function startProgress(io: CliIO, sources: InputSource[]): cliProgress.SingleBar {
+  const sizes = sources.map((s) => s.size);
+  const known = sizes.every((s): s is number => s !== undefined);
+  const total = known ? sizes.reduce((a, b) => a + b, 0) : 0;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: io.stderr,
+      fps: 5,
+      clearOnComplete: true,
+      hideCursor: null,
+      format: known
+        ? 'scanning [{bar}] {percentage}% | {events} events | {detections} detections | {duration_formatted}'
+        : 'scanning {value} bytes | {events} events | {detections} detections | {duration_formatted}',
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(known ? Math.max(total, 1) : 0, 0, { events: 0, detections: 0 });
+  return bar;
+}

@@ -1,0 +1,36 @@
+// SNS messages and EventBridge entries have hard size limits (256 KB), and a detection carries values copied
+// from the log (field_values), which an attacker can make large. This shrinks a detection step by step until
+// its JSON fits, so an oversized event still notifies (with shortened values) instead of failing forever.
+
+import type { Detection } from '../sigma/types';
+import { toText, truncate } from './sanitize';
+
+const FIELD_VALUE_CAP = 1024;
+
+export function detectionJson(detection: Detection, maxBytes: number): string {
+  let json = JSON.stringify(detection);
+  if (Buffer.byteLength(json, 'utf8') <= maxBytes) return json;
+
+  // 1. Long field values become their first characters (as text).
+  if (detection.field_values) {
+    const shortened: Record<string, unknown> = {};
+    for (const [path, value] of Object.entries(detection.field_values)) {
+      const text = toText(value);
+      shortened[path] = text.length > FIELD_VALUE_CAP || typeof value === 'object' ? truncate(text, FIELD_VALUE_CAP) : value;
+    }
+    json = JSON.stringify({ ...detection, field_values: shortened });
+    if (Buffer.byteLength(json, 'utf8') <= maxBytes) return json;
+  }
+  // 2. Without field values and the rule's extra metadata (both can be looked up from the log and the rule).
+  const slim: Detection = { ...detection, field_values: undefined, rule: { id: detection.rule.id, title: detection.rule.title, level: detection.rule.level, tags: detection.rule.tags } };
+  json = JSON.stringify(slim);
+  if (Buffer.byteLength(json, 'utf8') <= maxBytes) return json;
+  // 3. Only identifiers remain: this cannot exceed any sane limit, but string fields are cut to be sure.
+  const minimal: Detection = {
+    rule: { id: detection.rule.id, title: truncate(detection.rule.title, 256), level: detection.rule.level, tags: [] },
+    log_id: detection.log_id ? truncate(detection.log_id, 256) : undefined,
+    date: detection.date ? truncate(detection.date, 64) : undefined,
+    type: detection.type ? truncate(detection.type, 64) : undefined,
+  };
+  return JSON.stringify(minimal);
+}

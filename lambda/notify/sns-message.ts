@@ -1,0 +1,164 @@
+// One SNS message per detection, published with MessageStructure 'json': SNS delivers the `email` text to email
+// subscriptions, the `sms` text to SMS subscriptions and `default` (the detection JSON) to every other protocol
+// (SQS, Lambda, HTTPS) a user may add later.
+//
+// Why per-level filtering still works with MessageStructure 'json': subscription filter policies with the default
+// FilterPolicyScope (MessageAttributes) are evaluated by SNS against the attributes given to the Publish call,
+// before delivery, whatever the message structure and whatever the protocol (email and SMS included). The SNS
+// documentation notes that attributes are *delivered* to endpoints only with the String structure; that concerns
+// the copy an SQS/HTTP subscriber receives, not filtering, and email/SMS recipients never see attributes anyway.
+// FilterPolicyScope MessageBody would not work here: with 'json' each protocol gets a different body, and the
+// email body is plain text. So the level goes in a message attribute, and each email/SMS subscription carries
+// `{"level": [<levels at or above its minimum>]}` (see lib/sigma-detector.ts).
+
+import type { MessageAttributeValue } from '@aws-sdk/client-sns';
+import type { Detection, NormalizedEvent } from '../sigma/types';
+import { SNS_ATTRIBUTE_LEVEL, SNS_ATTRIBUTE_RULE_ID, SNS_ATTRIBUTE_TAGS } from './constants';
+import { dashboardLogUrl } from './dashboard-link';
+import { detectionJson } from './fit-detection';
+import { safeBlock, safeLine, toAscii, truncate } from './sanitize';
+
+export const SUBJECT_MAX = 100;
+export const SMS_MAX = 140;
+/** Room left for `default` inside SNS's 256 KB message limit, after email text, SMS text and JSON escaping. */
+const DEFAULT_JSON_MAX_BYTES = 96 * 1024;
+const FIELD_MAX = 300;
+const LIST_MAX_ITEMS = 20;
+
+export interface MessageContext {
+  /** The event the detection came from, for fields the detection does not carry (user agent, tenant). */
+  event?: NormalizedEvent;
+  /** The tenant's canonical domain, for the dashboard link. */
+  auth0Domain?: string;
+}
+
+export interface SnsMessage {
+  subject: string;
+  /** The MessageStructure 'json' body: `{"default", "email", "sms"}`. */
+  message: string;
+  attributes: Record<string, MessageAttributeValue>;
+  /** The parts, for tests and logs. */
+  email: string;
+  sms: string;
+  default: string;
+}
+
+export function buildSnsMessage(detection: Detection, context: MessageContext = {}): SnsMessage {
+  const email = emailText(detection, context);
+  const sms = smsText(detection);
+  const def = detectionJson(detection, DEFAULT_JSON_MAX_BYTES);
+  const attributes: Record<string, MessageAttributeValue> = {
+    [SNS_ATTRIBUTE_LEVEL]: { DataType: 'String', StringValue: detection.rule.level },
+    [SNS_ATTRIBUTE_RULE_ID]: { DataType: 'String', StringValue: detection.rule.id },
+    // Security alerts are time-critical: transactional SMS get the higher delivery priority.
+    'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+  };
+  const tags = detection.rule.tags.filter((t) => t !== '');
+  // SNS rejects an empty String.Array value, so a rule without tags sends no `tags` attribute.
+  if (tags.length > 0) attributes[SNS_ATTRIBUTE_TAGS] = { DataType: 'String.Array', StringValue: JSON.stringify(tags) };
+  return {
+    subject: subjectText(detection),
+    message: JSON.stringify({ default: def, email, sms }),
+    attributes,
+    email,
+    sms,
+    default: def,
+  };
+}
+
+/** At most 100 printable ASCII characters, as SNS requires of email subjects. */
+export function subjectText(detection: Detection): string {
+  const prefix = `[auth0-sigma] ${detection.rule.level.toUpperCase()}: `;
+  const room = SUBJECT_MAX - prefix.length;
+  return prefix + (toAscii(detection.rule.title, room) || toAscii(detection.rule.id, room) || 'detection');
+}
+
+/** Level, title, user and IP in at most 140 plain ASCII characters. */
+export function smsText(detection: Detection): string {
+  const group = detection.correlation?.group ?? {};
+  const user = toAscii(detection.user_name ?? detection.user_id ?? group['data.user_name'] ?? group['data.user_id'] ?? '', 40);
+  const ip = toAscii(detection.ip ?? group['data.ip'] ?? '', 45);
+  const tail = (user ? ` user ${user}` : '') + (ip ? ` ip ${ip}` : '') + (detection.correlation ? ` n=${detection.correlation.value}` : '');
+  const head = `${detection.rule.level.toUpperCase()}: `;
+  const titleRoom = SMS_MAX - head.length - tail.length;
+  return truncate(head + toAscii(detection.rule.title, Math.max(titleRoom, 10)) + tail, SMS_MAX);
+}
+
+function emailText(detection: Detection, context: MessageContext): string {
+  const meta = detection.rule.meta ?? {};
+  const data = context.event?.data ?? {};
+  const lines: string[] = [];
+  const row = (label: string, value: string): void => {
+    if (value !== '') lines.push(`${(label + ':').padEnd(14)}${value}`);
+  };
+  const pair = (name: unknown, id: unknown): string => {
+    const n = safeLine(name, FIELD_MAX);
+    const i = safeLine(id, FIELD_MAX);
+    return n && i ? `${n} (${i})` : n || i;
+  };
+
+  lines.push(`Auth0 Sigma detection: ${safeLine(detection.rule.title, FIELD_MAX)}`, '');
+  row('Level', detection.rule.level.toUpperCase());
+  row('Rule', safeLine(detection.rule.title, FIELD_MAX));
+  row('Rule id', safeLine(detection.rule.id, FIELD_MAX));
+  const description = safeBlock(meta.description, 2000);
+  if (description) lines.push('', 'Description:', indent(description));
+
+  lines.push('');
+  row('When', safeLine(detection.date ?? data.date, 64));
+  row('Who', pair(detection.user_name, detection.user_id));
+  const where = [
+    detection.ip ? `IP ${safeLine(detection.ip, 64)}` : '',
+    data.user_agent ? `user agent ${safeLine(data.user_agent, FIELD_MAX)}` : '',
+  ].filter(Boolean).join(', ');
+  row('From where', where);
+  row('Application', pair(detection.client_name, detection.client_id));
+  row('Tenant', safeLine(data.tenant_name ?? data.hostname ?? context.auth0Domain, FIELD_MAX));
+  row('Event type', safeLine(detection.type, 64));
+  row('Log id', safeLine(detection.log_id, 128));
+  row('Dashboard', dashboardLogUrl(context.auth0Domain, detection.log_id) ?? '');
+  if (detection.matched && detection.matched.length > 0) row('Matched', safeLine(detection.matched.join(', '), FIELD_MAX));
+
+  const fieldValues = Object.entries(detection.field_values ?? {}).slice(0, LIST_MAX_ITEMS);
+  if (fieldValues.length > 0) {
+    lines.push('', 'Rule fields:');
+    for (const [path, value] of fieldValues) lines.push(`  ${safeLine(path, 100)}: ${safeLine(value, FIELD_MAX)}`);
+  }
+
+  const c = detection.correlation;
+  if (c) {
+    lines.push('', 'Correlation:');
+    lines.push(`  Type: ${safeLine(c.type, 40)}, value: ${safeLine(c.value, 40)}`);
+    lines.push(`  Window: ${safeLine(c.window.start, 64)} to ${safeLine(c.window.end, 64)}`);
+    for (const [k, v] of Object.entries(c.group).slice(0, LIST_MAX_ITEMS)) lines.push(`  Group ${safeLine(k, 100)}: ${safeLine(v, FIELD_MAX)}`);
+    if (c.rules.length > 0) lines.push(`  Rules: ${safeLine(c.rules.join(', '), FIELD_MAX * 2)}`);
+    if (c.log_ids.length > 0) lines.push(`  Log ids: ${safeLine(c.log_ids.slice(0, 10).join(', '), FIELD_MAX * 2)}`);
+  }
+
+  listSection(lines, 'False positives', meta.falsepositives);
+  listSection(lines, 'Prevention', meta.prevention);
+  listSection(lines, 'References', meta.references);
+  if (detection.rule.tags.length > 0) lines.push('', `Tags: ${safeLine(detection.rule.tags.join(', '), FIELD_MAX * 2)}`);
+
+  lines.push(
+    '',
+    '--',
+    'Sent by auth0-sigma. Values from the log are shown as received, except that control characters are removed,',
+    'links are defanged (hxxp://), angle brackets are replaced and long values are cut.',
+  );
+  return lines.join('\n');
+}
+
+function listSection(lines: string[], title: string, value: unknown): void {
+  const items = (Array.isArray(value) ? value : value === undefined || value === null || value === '' ? [] : [value])
+    .slice(0, LIST_MAX_ITEMS)
+    .map((item) => safeBlock(item, 1000))
+    .filter((item) => item !== '');
+  if (items.length === 0) return;
+  lines.push('', `${title}:`);
+  for (const item of items) lines.push(`  - ${item.replace(/\n/g, '\n    ')}`);
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => `  ${l}`).join('\n');
+}

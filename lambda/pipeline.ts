@@ -1,0 +1,107 @@
+// The per-event work of the detector: normalize → match → correlate → build detections → deliver.
+// Pure orchestration over the engine and the sinks, so the same pipeline serves the Lambda handler, tests and
+// later tools (redrive); AWS clients live only in the sinks.
+
+import { buildDetection } from './sigma/detection';
+import { normalizeEvent } from './sigma/events';
+import type { CompiledRuleSet } from './sigma/ruleset';
+import type { Detection, NormalizedEvent } from './sigma/types';
+import { errorText } from './notify/delivery-error';
+import { safeLine } from './notify/sanitize';
+import type { CorrelationStage, DeliveryGate, DetectionItem, DetectionSink, Telemetry } from './pipeline-types';
+
+export interface PipelineOptions {
+  ruleSet: CompiledRuleSet;
+  sinks: DetectionSink[];
+  telemetry: Telemetry;
+  /** Correlation rules (a later stage); without it only single-event rules alert. */
+  correlation?: CorrelationStage;
+  /** Idempotency / storm control in front of each sink (a later stage). */
+  gate?: DeliveryGate;
+}
+
+export type RecordOutcome =
+  | { status: 'malformed'; logId?: string; reason: string }
+  | { status: 'evaluated'; logId?: string; detections: Detection[] };
+
+export class DetectionPipeline {
+  constructor(private readonly options: PipelineOptions) {}
+
+  /** Evaluates one raw record. Throws only when a detection could not be delivered (so Lambda retries). */
+  async processRecord(raw: unknown): Promise<RecordOutcome> {
+    const { telemetry } = this.options;
+    const normalized = normalizeEvent(raw);
+    if ('error' in normalized) {
+      // Not an Auth0 log: retrying cannot fix it, so it is counted and skipped, never thrown.
+      const logId = rawLogId(raw);
+      telemetry.count('MalformedEvents');
+      telemetry.logger.warn('skipped an event that is not an Auth0 log', { log_id: logId, reason: safeLine(normalized.error, 300) });
+      return { status: 'malformed', logId, reason: normalized.error };
+    }
+    const event = normalized.event;
+    telemetry.count('EventsEvaluated');
+    const items = await this.detect(event);
+    await this.deliver(items);
+    return { status: 'evaluated', logId: event.log_id, detections: items.map((i) => i.detection) };
+  }
+
+  /** Matching and correlation: the detections one event produces. */
+  async detect(event: NormalizedEvent): Promise<DetectionItem[]> {
+    const { ruleSet, correlation, telemetry } = this.options;
+    let matches;
+    try {
+      matches = ruleSet.match(event);
+    } catch (err) {
+      // An engine failure is not the event's fault: throw, so the event is retried and kept in the DLQ.
+      telemetry.count('EvaluationErrors');
+      telemetry.logger.error('rule evaluation failed', { log_id: event.log_id, error: errorText(err) });
+      throw err;
+    }
+    const items: DetectionItem[] = matches
+      .filter((m) => m.rule.alerts)
+      .map((m) => ({ detection: buildDetection(m, event), event }));
+    if (correlation) {
+      for (const detection of await correlation.observe(event, matches)) items.push({ detection });
+    }
+    for (const { detection } of items) {
+      telemetry.count('Detections', 1, { Level: detection.rule.level });
+      telemetry.count('Detections', 1, { RuleId: detection.rule.id });
+      telemetry.logger.info('detection', { rule_id: detection.rule.id, level: detection.rule.level, log_id: detection.log_id });
+    }
+    return items;
+  }
+
+  /** Sends the items to every sink; every sink is tried even if one fails, then the first failure is thrown. */
+  async deliver(items: DetectionItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const { sinks, gate, telemetry } = this.options;
+    const errors: unknown[] = [];
+    for (const sink of sinks) {
+      try {
+        const admitted = gate ? await gate.admit(sink, items) : items;
+        if (admitted.length === 0) continue;
+        await sink.deliver(admitted);
+        if (gate?.delivered) await gate.delivered(sink, admitted);
+      } catch (err) {
+        telemetry.count('PublishFailures', 1, { Sink: sink.name });
+        telemetry.logger.error('delivery failed', { sink: sink.name, error: errorText(err) });
+        errors.push(err);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
+  }
+}
+
+/** The log_id of a record that failed normalization, if it has a plausible one (for the log line only). */
+function rawLogId(raw: unknown): string | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const record = raw as Record<string, unknown>;
+  const detail = record.detail;
+  const candidate =
+    typeof record.log_id === 'string'
+      ? record.log_id
+      : detail !== null && typeof detail === 'object' && typeof (detail as Record<string, unknown>).log_id === 'string'
+        ? ((detail as Record<string, unknown>).log_id as string)
+        : undefined;
+  return candidate === undefined ? undefined : safeLine(candidate, 80);
+}

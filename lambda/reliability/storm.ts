@@ -1,0 +1,296 @@
+// Storm control: an attack can produce thousands of detections of one rule in minutes. Each rule has a
+// notification budget per time window, per level and per channel (email, SMS; SMS stricter: it pages people
+// and costs money). Past the budget a detection still goes to EventBridge and is counted, and when the window
+// ends the scheduled sweep sends one summary per rule: "N more detections of <rule> between <start> and <end>".
+// Defaults and reasoning: docs/reliability.md.
+//
+// Items (correlation table, see lambda/state/dynamodb-store.ts for every prefix):
+//   BUDGET#<rule id>   <window start, 16 digits>                      n = detections of the rule in the window (ADD)
+//   SUMMARY#DUE        <window end, 16 digits>#<rule id>#<start>        a window with suppressed notifications,
+//                                                                        summarised and deleted by flushSummaries
+// Windows are fixed, aligned to the epoch, in processing time (paging rate is what storm control bounds).
+
+import {
+  DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+  type AttributeValue, type DynamoDBClient, type QueryCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import { createHash } from 'crypto';
+import { SIGMA_LEVELS, type Detection, type Level } from '../sigma/types';
+import type { DeliveryLedger } from './ledger';
+
+export const CHANNELS = ['email', 'sms'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** SNS message attribute listing the channels a message is for (String.Array); subscriptions filter on it. */
+export const SNS_ATTRIBUTE_CHANNELS = 'channels';
+/** Lambda environment variable holding budget overrides as JSON (see parseStormConfig). */
+export const ENV_NOTIFICATION_BUDGETS = 'SIGMA_NOTIFICATION_BUDGETS';
+
+export const BUDGET_PK_PREFIX = 'BUDGET#';
+export const SUMMARY_DUE_PK = 'SUMMARY#DUE';
+
+export interface StormConfig {
+  /** Window length in ms (fixed windows aligned to the epoch). */
+  windowMs: number;
+  /** Notifications per rule and window, by the rule's level and the channel. */
+  budgets: Record<Level, Record<Channel, number>>;
+}
+
+/**
+ * One hour windows. A critical rule may page by email 20 times an hour and by SMS 5 times; lower levels less.
+ * SMS budgets are deliberately small: a storm of SMS is both useless and billed per message.
+ */
+export const DEFAULT_STORM_CONFIG: StormConfig = {
+  windowMs: 3_600_000,
+  budgets: {
+    critical: { email: 20, sms: 5 },
+    high: { email: 10, sms: 3 },
+    medium: { email: 5, sms: 1 },
+    low: { email: 3, sms: 1 },
+    informational: { email: 2, sms: 1 },
+  },
+};
+
+/** Wait this long after a window ends before summarising it (clock skew between Lambda instances). */
+export const SUMMARY_GRACE_MS = 60_000;
+
+/**
+ * Reads overrides: `{"windowMinutes": 30, "budgets": {"high": {"sms": 2}, "critical": {"email": 50}}}`.
+ * Anything missing keeps its default. Throws a message naming the bad key and what is expected.
+ */
+export function parseStormConfig(json: string | undefined, source = ENV_NOTIFICATION_BUDGETS): StormConfig {
+  const config: StormConfig = {
+    windowMs: DEFAULT_STORM_CONFIG.windowMs,
+    budgets: Object.fromEntries(SIGMA_LEVELS.map((l) => [l, { ...DEFAULT_STORM_CONFIG.budgets[l] }])) as StormConfig['budgets'],
+  };
+  if (json === undefined || json.trim() === '') return config;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`${source}: not valid JSON (${(err as Error).message}); expected e.g. {"windowMinutes": 60, "budgets": {"high": {"email": 10, "sms": 3}}}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${source}: expected a JSON object`);
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (key === 'windowMinutes') {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1440) {
+        throw new Error(`${source}: windowMinutes must be an integer from 1 to 1440 (got ${JSON.stringify(value)})`);
+      }
+      config.windowMs = value * 60_000;
+    } else if (key === 'budgets') {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${source}: budgets must be an object keyed by level`);
+      for (const [level, perChannel] of Object.entries(value as Record<string, unknown>)) {
+        if (!(SIGMA_LEVELS as readonly string[]).includes(level)) {
+          throw new Error(`${source}: budgets.${level}: unknown level (use one of ${SIGMA_LEVELS.join(', ')})`);
+        }
+        if (perChannel === null || typeof perChannel !== 'object' || Array.isArray(perChannel)) {
+          throw new Error(`${source}: budgets.${level} must be an object like {"email": 10, "sms": 3}`);
+        }
+        for (const [channel, n] of Object.entries(perChannel as Record<string, unknown>)) {
+          if (!(CHANNELS as readonly string[]).includes(channel)) throw new Error(`${source}: budgets.${level}.${channel}: unknown channel (use email or sms)`);
+          if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 100_000) {
+            throw new Error(`${source}: budgets.${level}.${channel} must be an integer from 0 to 100000 (got ${JSON.stringify(n)})`);
+          }
+          config.budgets[level as Level][channel as Channel] = n;
+        }
+      }
+    } else {
+      throw new Error(`${source}: unknown key '${key}' (expected windowMinutes, budgets)`);
+    }
+  }
+  return config;
+}
+
+export interface Admission {
+  /** Channels still within budget: the SNS message goes to these only. Empty: no SNS message at all. */
+  channels: Channel[];
+  /** Detections of the rule in this window so far, this one included. */
+  count: number;
+  windowStart: number;
+  windowEnd: number;
+}
+
+export interface StormSummary {
+  ruleId: string;
+  title: string;
+  level: Level;
+  windowStart: string;
+  windowEnd: string;
+  /** Detections of the rule in the window. */
+  total: number;
+  /** Detections that were not notified, per channel. */
+  suppressed: Record<Channel, number>;
+}
+
+/** Sends one summary to the given channels (the SNS implementation is in summary-message.ts). */
+export interface SummarySender {
+  sendSummary(summary: StormSummary, channels: Channel[]): Promise<void>;
+}
+
+export interface StormControlOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  config?: StormConfig;
+  clock?: () => number;
+  /** flushSummaries: where summaries go, and the ledger that makes each one go out once. */
+  sender?: SummarySender;
+  ledger?: DeliveryLedger;
+  /** Items outlive their window by this much (default 2 days: the sweep may be down for a while). */
+  retentionSeconds?: number;
+}
+
+export interface FlushResult {
+  sent: StormSummary[];
+  /** Windows left for the next sweep (a live claim elsewhere, or a failed send). */
+  pending: number;
+}
+
+const S = (s: string): AttributeValue => ({ S: s });
+const N = (n: number): AttributeValue => ({ N: String(n) });
+const pad = (n: number): string => String(Math.max(0, Math.floor(n))).padStart(16, '0');
+
+function rulePart(id: string): string {
+  return id.length <= 128 && /^[A-Za-z0-9._:-]+$/.test(id) ? id : `h:${createHash('sha256').update(id).digest('base64url').slice(0, 32)}`;
+}
+
+export class StormControl {
+  readonly config: StormConfig;
+  private readonly clock: () => number;
+  private readonly retentionSeconds: number;
+  private calls = 0;
+
+  constructor(private readonly options: StormControlOptions) {
+    this.config = options.config ?? DEFAULT_STORM_CONFIG;
+    this.clock = options.clock ?? Date.now;
+    this.retentionSeconds = options.retentionSeconds ?? 2 * 86_400;
+  }
+
+  get requestCount(): number {
+    return this.calls;
+  }
+
+  budget(level: Level, channel: Channel): number {
+    return this.config.budgets[level]?.[channel] ?? 0;
+  }
+
+  /**
+   * Counts one detection of its rule in the current window (atomic ADD, so concurrent Lambdas never lose a
+   * count or both take the last slot) and says which channels it may still use. One UpdateItem; one PutItem
+   * more when a channel is over budget (marks the window for its summary; idempotent).
+   */
+  async admit(detection: Detection): Promise<Admission> {
+    const now = this.clock();
+    const windowStart = Math.floor(now / this.config.windowMs) * this.config.windowMs;
+    const windowEnd = windowStart + this.config.windowMs;
+    const rule = detection.rule;
+    const expiresAt = Math.ceil(windowEnd / 1000) + this.retentionSeconds;
+    const out = await this.send<{ Attributes?: Record<string, AttributeValue> }>(new UpdateItemCommand({
+      TableName: this.options.tableName,
+      Key: { pk: S(BUDGET_PK_PREFIX + rulePart(rule.id)), sk: S(pad(windowStart)) },
+      UpdateExpression: 'ADD n :one SET expiresAt = :exp',
+      ExpressionAttributeValues: { ':one': N(1), ':exp': N(expiresAt) },
+      ReturnValues: 'UPDATED_NEW',
+    }));
+    const count = Number(out.Attributes?.n?.N ?? 1);
+    const channels = CHANNELS.filter((c) => count <= this.budget(rule.level, c));
+    if (channels.length < CHANNELS.length) {
+      await this.send(new PutItemCommand({
+        TableName: this.options.tableName,
+        Item: {
+          pk: S(SUMMARY_DUE_PK),
+          sk: S(`${pad(windowEnd)}#${rulePart(rule.id)}#${windowStart}`),
+          ruleId: S(rule.id), title: S(rule.title.slice(0, 1000)), level: S(rule.level),
+          ws: N(windowStart), we: N(windowEnd), expiresAt: N(expiresAt),
+        },
+      }));
+    }
+    return { channels, count, windowStart, windowEnd };
+  }
+
+  /** Windows that ended (plus the grace period) before `now` and have suppressed notifications. */
+  async dueSummaries(now: number, limit = 100): Promise<{ sk: string; summary: StormSummary }[]> {
+    const due: { sk: string; summary: StormSummary }[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page: QueryCommandOutput = await this.send(new QueryCommand({
+        TableName: this.options.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk < :hi',
+        ExpressionAttributeValues: { ':pk': S(SUMMARY_DUE_PK), ':hi': S(pad(now - SUMMARY_GRACE_MS)) },
+        ConsistentRead: true,
+        Limit: limit - due.length,
+        ExclusiveStartKey: startKey,
+      }));
+      for (const item of page.Items ?? []) {
+        const ruleId = item.ruleId?.S ?? '';
+        const level = (item.level?.S ?? 'informational') as Level;
+        const windowStart = Number(item.ws?.N ?? 0);
+        const counter = await this.send<{ Item?: Record<string, AttributeValue> }>(new GetItemCommand({
+          TableName: this.options.tableName,
+          Key: { pk: S(BUDGET_PK_PREFIX + rulePart(ruleId)), sk: S(pad(windowStart)) },
+          ConsistentRead: true,
+        }));
+        const total = Number(counter.Item?.n?.N ?? 0);
+        const suppressed = Object.fromEntries(CHANNELS.map((c) => [c, Math.max(0, total - this.budget(level, c))])) as Record<Channel, number>;
+        due.push({
+          sk: item.sk?.S ?? '',
+          summary: {
+            ruleId, title: item.title?.S ?? ruleId, level,
+            windowStart: new Date(windowStart).toISOString(), windowEnd: new Date(Number(item.we?.N ?? 0)).toISOString(),
+            total, suppressed,
+          },
+        });
+      }
+      startKey = due.length < limit ? page.LastEvaluatedKey : undefined;
+    } while (startKey);
+    return due;
+  }
+
+  /**
+   * Called by the scheduled sweep: one summary per rule and ended window with suppressed notifications, to the
+   * channels that missed some, exactly once (ledger key `S#<rule>#<window start>`). A failed send stays due for
+   * the next sweep; after trying every window, the first failure is thrown so the sweep's alarm sees it.
+   */
+  async flushSummaries(now: number = this.clock()): Promise<FlushResult> {
+    const { sender, ledger } = this.options;
+    if (!sender) throw new Error('StormControl.flushSummaries needs a `sender`');
+    const result: FlushResult = { sent: [], pending: 0 };
+    let firstError: unknown;
+    for (const { sk, summary } of await this.dueSummaries(now)) {
+      const channels = CHANNELS.filter((c) => summary.suppressed[c] > 0);
+      if (channels.length === 0) {
+        await this.deleteDue(sk);
+        continue;
+      }
+      const key = `S#${rulePart(summary.ruleId)}#${Date.parse(summary.windowStart)}`;
+      const claim = ledger ? await ledger.claim(key, 'sns') : { state: 'claimed' as const };
+      if (claim.state === 'held') {
+        result.pending++;
+        continue;
+      }
+      if (claim.state === 'claimed') {
+        try {
+          await sender.sendSummary(summary, channels);
+        } catch (err) {
+          if (ledger) await ledger.release(key, 'sns');
+          firstError ??= err;
+          result.pending++;
+          continue;
+        }
+        if (ledger) await ledger.markSent(key, 'sns');
+        result.sent.push(summary);
+      }
+      await this.deleteDue(sk);
+    }
+    if (firstError !== undefined) throw firstError;
+    return result;
+  }
+
+  private async deleteDue(sk: string): Promise<void> {
+    await this.send(new DeleteItemCommand({ TableName: this.options.tableName, Key: { pk: S(SUMMARY_DUE_PK), sk: S(sk) } }));
+  }
+
+  private async send<T = unknown>(command: { readonly input: unknown }): Promise<T> {
+    this.calls++;
+    return (this.options.client.send as (c: unknown) => Promise<T>)(command);
+  }
+}

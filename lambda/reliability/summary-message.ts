@@ -1,0 +1,69 @@
+// The storm-control summary: "N more detections of <rule> between <start> and <end>", one SNS message per rule
+// and window, shaped like a detection message (MessageStructure json; `level`, `rule_id` and `channels`
+// attributes, so the same subscription filter policies route it).
+
+import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
+import { SNS_ATTRIBUTE_LEVEL, SNS_ATTRIBUTE_RULE_ID } from '../notify/constants';
+import { safeLine, toAscii, truncate } from '../notify/sanitize';
+import { SNS_ATTRIBUTE_CHANNELS, type Channel, type StormSummary, type SummarySender } from './storm';
+
+const SUBJECT_MAX = 100;
+const SMS_MAX = 140;
+
+export interface SummaryMessage {
+  subject: string;
+  message: string;
+  attributes: Record<string, MessageAttributeValue>;
+  email: string;
+  sms: string;
+}
+
+export function buildSummaryMessage(summary: StormSummary, channels: Channel[]): SummaryMessage {
+  const level = summary.level.toUpperCase();
+  const emailCount = summary.suppressed.email;
+  const smsCount = summary.suppressed.sms;
+  const title = safeLine(summary.title, 300);
+  const email = [
+    `Auth0 Sigma: ${emailCount} more detection(s) of "${title}" between ${summary.windowStart} and ${summary.windowEnd}.`,
+    '',
+    `Level:        ${level}`,
+    `Rule id:      ${safeLine(summary.ruleId, 300)}`,
+    `Detections:   ${summary.total} in this window`,
+    `Not emailed:  ${emailCount}`,
+    `Not texted:   ${smsCount}`,
+    '',
+    'This rule reached its notification budget for the window. Every detection was still put on EventBridge',
+    '(source auth0-sigma, detail-type "Sigma detection"); search them there or in the function logs by rule id.',
+  ].join('\n');
+  const head = `${level}: ${smsCount} more `;
+  const tail = ` ${summary.windowStart.slice(11, 16)}-${summary.windowEnd.slice(11, 16)}Z`;
+  const sms = truncate(head + toAscii(summary.title, Math.max(10, SMS_MAX - head.length - tail.length)) + tail, SMS_MAX);
+  const subjectHead = `[auth0-sigma] ${level}: ${emailCount} more: `;
+  const subject = subjectHead + (toAscii(summary.title, SUBJECT_MAX - subjectHead.length) || 'detections');
+  const attributes: Record<string, MessageAttributeValue> = {
+    [SNS_ATTRIBUTE_LEVEL]: { DataType: 'String', StringValue: summary.level },
+    [SNS_ATTRIBUTE_RULE_ID]: { DataType: 'String', StringValue: summary.ruleId },
+    [SNS_ATTRIBUTE_CHANNELS]: { DataType: 'String.Array', StringValue: JSON.stringify(channels) },
+    'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+  };
+  const json = JSON.stringify({ summary: { rule: { id: summary.ruleId, title: summary.title, level: summary.level }, window: { start: summary.windowStart, end: summary.windowEnd }, total: summary.total, suppressed: summary.suppressed } });
+  return { subject: truncate(subject, SUBJECT_MAX), message: JSON.stringify({ default: json, email, sms }), attributes, email, sms };
+}
+
+export class SnsSummarySender implements SummarySender {
+  constructor(
+    private readonly client: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async sendSummary(summary: StormSummary, channels: Channel[]): Promise<void> {
+    const m = buildSummaryMessage(summary, channels);
+    await this.client.send(new PublishCommand({
+      TopicArn: this.topicArn,
+      Subject: m.subject,
+      Message: m.message,
+      MessageStructure: 'json',
+      MessageAttributes: m.attributes,
+    }));
+  }
+}

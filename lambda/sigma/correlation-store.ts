@@ -1,0 +1,369 @@
+// Correlation state: the store interface the correlation engine writes to, and the in-memory store the CLI uses.
+// The DynamoDB store (lambda/state/dynamodb-store.ts) implements the same interface; both pass one contract suite
+// (test/state/store-contract.ts), so `scan` and the Lambda decide the same way on the same events.
+//
+// The model: a correlation's events are grouped (group-by values), and each group's events are summed into time
+// buckets of a fixed width (at most a tenth of the timespan). A bucket only ever grows (atomic adds), so concurrent
+// writers never lose counts. Per group there is one small state record: the end of the last window that fired
+// (the alert-once marker, a conditional write) and the start of the latest window waiting to be closed.
+
+import type { Scalar } from './types';
+
+/** Identifies one group of one correlation. */
+export interface GroupRef {
+  correlationId: string;
+  /** Canonical JSON of the group values in group-by order (`["203.0.113.7"]`); never parsed back. */
+  groupKey: string;
+}
+
+/** What one event (or one inner correlation detection of a chain) adds to one bucket. */
+export interface BucketAdd {
+  /** Events added (event_count, and the denominator of value_avg). */
+  count: number;
+  /** value_sum / value_avg: sum of the numeric values added. */
+  sum?: number;
+  /** value_count: digests of the distinct values added (see `distinctCap`). */
+  distinct?: string[];
+  /** temporal: indexes (into the correlation's `rules`) of the rules matched. */
+  rules?: number[];
+  /** temporal_ordered: rule index → event times quantized to 1/100 of a bucket (bucket-relative quanta). */
+  ruleTimes?: Record<number, number[]>;
+  /** value_percentile: sketch bin key → count. Keys match /^[pnz][0-9]*$/. */
+  sketch?: Record<string, number>;
+  /** log_ids of the events; a bucket keeps the first log_id of each of LOG_ID_SLOTS hash slots (a bounded sample). */
+  logIds?: string[];
+}
+
+/** One bucket as read back. */
+export interface BucketState {
+  bucket: number;
+  count: number;
+  sum: number;
+  distinct: string[];
+  /** The distinct set reached `distinctCap` and a further value arrived: the distinct count is a lower bound. */
+  saturated: boolean;
+  rules: number[];
+  ruleTimes: Record<number, number[]>;
+  sketch: Record<string, number>;
+  logIds: string[];
+}
+
+/** The per-group record. */
+export interface GroupState {
+  /** Last bucket of the last window that fired (absent: never fired). */
+  firedEnd?: number;
+  /** First bucket of the latest window opened for evaluation at close (absent: none). */
+  windowStart?: number;
+}
+
+export interface GroupRead {
+  /** Buckets in [from, to] that hold something, ascending. */
+  buckets: BucketState[];
+  state: GroupState;
+}
+
+/** A window whose condition is decided when it closes; the sweep (`closeWindows`) evaluates it. */
+export interface OpenWindow {
+  correlationId: string;
+  groupKey: string;
+  /** Group values keyed by group-by field (or alias), for the detection. */
+  group: Record<string, Scalar>;
+  startBucket: number;
+  /** Buckets in the window (the window is [startBucket, startBucket + buckets - 1]). */
+  buckets: number;
+  /** Epoch ms at which the window closes (end of its last bucket). */
+  closeAt: number;
+}
+
+export interface AddOptions {
+  /** Largest number of distinct values a bucket keeps. */
+  distinctCap: number;
+  /** Epoch ms (event time) after which the data is no longer needed; stores may keep it longer. */
+  expiresAtMs: number;
+}
+
+export interface StoreStats {
+  /** Calls made to the backing service (DynamoDB requests; the memory store counts its operations the same way). */
+  calls: number;
+}
+
+export interface CorrelationStore {
+  /**
+   * Adds `add` to bucket `bucket` of the group atomically, then reads the group's buckets in [from, to] and the
+   * group state (consistent read: includes this add and every add that completed before it).
+   */
+  addAndRead(ref: GroupRef, bucket: number, add: BucketAdd, from: number, to: number, options: AddOptions): Promise<GroupRead>;
+  /** Reads without adding (the sweep). */
+  read(ref: GroupRef, from: number, to: number): Promise<GroupRead>;
+  /**
+   * The alert-once marker: records that the window [startBucket, endBucket] fired, unless a window that fired
+   * before ends at or after `startBucket` (overlaps or lies later). True when this call recorded it.
+   * Conditional: of concurrent callers, at most one gets true for overlapping windows.
+   */
+  tryFire(ref: GroupRef, startBucket: number, endBucket: number, expiresAtMs: number): Promise<boolean>;
+  /**
+   * Opens a window for evaluation at close, unless the group's latest window still covers `window.startBucket`
+   * or starts after it. True when opened; the window is then returned by `dueWindows` once `closeAt` ≤ upTo.
+   */
+  tryOpenWindow(window: OpenWindow, expiresAtMs: number): Promise<boolean>;
+  /** Open windows with closeAt ≤ upTo, oldest first, at most `limit`. */
+  dueWindows(upTo: number, limit: number): Promise<OpenWindow[]>;
+  /** Removes a window evaluated by the sweep (idempotent). */
+  completeWindow(window: OpenWindow): Promise<void>;
+  /** Drops data whose event-time expiry is before `before` (the memory store; DynamoDB relies on TTL). */
+  purgeExpired(before: number): Promise<void>;
+  stats(): StoreStats;
+}
+
+/** log_id slots per bucket: a log_id goes to slot hash(log_id) mod LOG_ID_SLOTS; the first one written stays. */
+export const LOG_ID_SLOTS = 32;
+
+/** Slot of a log_id: FNV-1a over UTF-16 code units, so both stores pick the same slot. */
+export function logIdSlot(logId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < logId.length; i++) {
+    h ^= logId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % LOG_ID_SLOTS;
+}
+
+interface MemoryBucket {
+  count: number;
+  sum: number;
+  distinct: Set<string>;
+  saturated: boolean;
+  rules: Set<number>;
+  ruleTimes: Map<number, Set<number>>;
+  sketch: Map<string, number>;
+  logIdSlots: (string | undefined)[];
+  expiresAt: number;
+}
+
+interface MemoryGroup {
+  buckets: Map<number, MemoryBucket>;
+  state: GroupState;
+  expiresAt: number;
+}
+
+/**
+ * A binary min-heap on a numeric key. Entries may be stale (the memory store checks them when popped), which
+ * keeps updates O(log n) without a decrease-key operation.
+ */
+class MinHeap<T> {
+  private readonly keys: number[] = [];
+  private readonly values: T[] = [];
+
+  push(key: number, value: T): void {
+    this.keys.push(key);
+    this.values.push(value);
+    let i = this.keys.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.keys[parent] <= this.keys[i]) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  peekKey(): number | undefined {
+    return this.keys[0];
+  }
+
+  pop(): T | undefined {
+    if (this.keys.length === 0) return undefined;
+    const top = this.values[0];
+    const lastKey = this.keys.pop() as number;
+    const lastValue = this.values.pop() as T;
+    if (this.keys.length > 0) {
+      this.keys[0] = lastKey;
+      this.values[0] = lastValue;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < this.keys.length && this.keys[l] < this.keys[m]) m = l;
+        if (r < this.keys.length && this.keys[r] < this.keys[m]) m = r;
+        if (m === i) break;
+        this.swap(i, m);
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  private swap(a: number, b: number): void {
+    [this.keys[a], this.keys[b]] = [this.keys[b], this.keys[a]];
+    [this.values[a], this.values[b]] = [this.values[b], this.values[a]];
+  }
+}
+
+const groupId = (ref: GroupRef): string => `${ref.correlationId}\u0000${ref.groupKey}`;
+
+/**
+ * The store `scan` and `test` use: everything in process memory, no clock of its own (event time only).
+ * Memory stays bounded as long as the caller calls `purgeExpired` as event time passes (the correlator's
+ * `closeWindows` does).
+ */
+export class MemoryCorrelationStore implements CorrelationStore {
+  private readonly groups = new Map<string, MemoryGroup>();
+  private readonly groupExpiry = new MinHeap<string>();
+  private readonly open = new Map<string, OpenWindow>();
+  private readonly openByClose = new MinHeap<string>();
+  private calls = 0;
+
+  async addAndRead(ref: GroupRef, bucket: number, add: BucketAdd, from: number, to: number, options: AddOptions): Promise<GroupRead> {
+    this.calls += 2; // one update and one read, as the DynamoDB store does
+    const group = this.groupFor(ref, options.expiresAtMs);
+    let b = group.buckets.get(bucket);
+    if (!b) {
+      b = {
+        count: 0, sum: 0, distinct: new Set(), saturated: false, rules: new Set(), ruleTimes: new Map(),
+        sketch: new Map(), logIdSlots: [], expiresAt: options.expiresAtMs,
+      };
+      group.buckets.set(bucket, b);
+    }
+    b.expiresAt = Math.max(b.expiresAt, options.expiresAtMs);
+    b.count += add.count;
+    if (add.sum !== undefined) b.sum += add.sum;
+    if (add.distinct && add.distinct.length > 0) {
+      // Same rule as the DynamoDB store's conditional add: a full set takes nothing more and is marked saturated.
+      if (b.distinct.size >= options.distinctCap) {
+        b.saturated = true;
+        this.calls += 1;
+      } else {
+        for (const d of add.distinct) b.distinct.add(d);
+      }
+    }
+    if (add.rules) for (const r of add.rules) b.rules.add(r);
+    if (add.ruleTimes) {
+      for (const [rule, times] of Object.entries(add.ruleTimes)) {
+        const index = Number(rule);
+        let set = b.ruleTimes.get(index);
+        if (!set) b.ruleTimes.set(index, (set = new Set()));
+        for (const t of times) set.add(t);
+      }
+    }
+    if (add.sketch) for (const [key, n] of Object.entries(add.sketch)) b.sketch.set(key, (b.sketch.get(key) ?? 0) + n);
+    if (add.logIds) for (const id of add.logIds) b.logIdSlots[logIdSlot(id)] ??= id;
+    return this.readGroup(group, from, to);
+  }
+
+  async read(ref: GroupRef, from: number, to: number): Promise<GroupRead> {
+    this.calls += 1;
+    const group = this.groups.get(groupId(ref));
+    if (!group) return { buckets: [], state: {} };
+    return this.readGroup(group, from, to);
+  }
+
+  async tryFire(ref: GroupRef, startBucket: number, endBucket: number, expiresAtMs: number): Promise<boolean> {
+    this.calls += 1;
+    const group = this.groupFor(ref, expiresAtMs);
+    if (group.state.firedEnd !== undefined && group.state.firedEnd >= startBucket) return false;
+    group.state.firedEnd = endBucket;
+    return true;
+  }
+
+  async tryOpenWindow(window: OpenWindow, expiresAtMs: number): Promise<boolean> {
+    this.calls += 2; // index item + conditional group update
+    const group = this.groupFor(window, expiresAtMs);
+    const latest = group.state.windowStart;
+    if (latest !== undefined && latest > window.startBucket - window.buckets) return false;
+    group.state.windowStart = window.startBucket;
+    const id = windowId(window);
+    this.open.set(id, { ...window, group: { ...window.group } });
+    this.openByClose.push(window.closeAt, id);
+    return true;
+  }
+
+  async dueWindows(upTo: number, limit: number): Promise<OpenWindow[]> {
+    this.calls += 1;
+    // Pop due entries, then push back what we return: completeWindow removes them from `open`, and a window not
+    // completed (caller failed) is returned again by the next call, as the DynamoDB index would.
+    const due: OpenWindow[] = [];
+    const seen = new Set<string>();
+    while (due.length < limit) {
+      const key = this.openByClose.peekKey();
+      if (key === undefined || key > upTo) break;
+      const id = this.openByClose.pop() as string;
+      const window = this.open.get(id);
+      if (!window || seen.has(id)) continue;
+      seen.add(id);
+      due.push({ ...window, group: { ...window.group } });
+    }
+    for (const w of due) this.openByClose.push(w.closeAt, windowId(w));
+    return due;
+  }
+
+  async completeWindow(window: OpenWindow): Promise<void> {
+    this.calls += 1;
+    this.open.delete(windowId(window));
+  }
+
+  async purgeExpired(before: number): Promise<void> {
+    for (;;) {
+      const key = this.groupExpiry.peekKey();
+      if (key === undefined || key >= before) break;
+      const id = this.groupExpiry.pop() as string;
+      const group = this.groups.get(id);
+      if (!group) continue;
+      if (group.expiresAt < before) {
+        this.groups.delete(id);
+        continue;
+      }
+      for (const [index, b] of group.buckets) if (b.expiresAt < before) group.buckets.delete(index);
+      this.groupExpiry.push(group.expiresAt, id);
+    }
+    // Completed windows leave `open` at once; their heap entries are dropped by dueWindows when they come due.
+  }
+
+  stats(): StoreStats {
+    return { calls: this.calls };
+  }
+
+  /** Number of groups held (tests check memory stays bounded). */
+  groupCount(): number {
+    return this.groups.size;
+  }
+
+  private groupFor(ref: GroupRef, expiresAtMs: number): MemoryGroup {
+    const id = groupId(ref);
+    let group = this.groups.get(id);
+    if (!group) {
+      group = { buckets: new Map(), state: {}, expiresAt: expiresAtMs };
+      this.groups.set(id, group);
+      this.groupExpiry.push(expiresAtMs, id);
+    } else if (expiresAtMs > group.expiresAt) {
+      // The heap entry with the older expiry is found stale when popped and pushed again with this one.
+      group.expiresAt = expiresAtMs;
+    }
+    return group;
+  }
+
+  private readGroup(group: MemoryGroup, from: number, to: number): GroupRead {
+    const buckets: BucketState[] = [];
+    for (const [index, b] of group.buckets) {
+      if (index < from || index > to) continue;
+      const ruleTimes: Record<number, number[]> = {};
+      for (const [rule, set] of b.ruleTimes) ruleTimes[rule] = [...set].sort((x, y) => x - y);
+      buckets.push({
+        bucket: index,
+        count: b.count,
+        sum: b.sum,
+        distinct: [...b.distinct],
+        saturated: b.saturated,
+        rules: [...b.rules].sort((x, y) => x - y),
+        ruleTimes,
+        sketch: Object.fromEntries(b.sketch),
+        logIds: b.logIdSlots.filter((x): x is string => x !== undefined),
+      });
+    }
+    buckets.sort((x, y) => x.bucket - y.bucket);
+    return { buckets, state: { ...group.state } };
+  }
+}
+
+function windowId(window: { correlationId: string; groupKey: string; startBucket: number }): string {
+  return `${window.correlationId}\u0000${window.groupKey}\u0000${window.startBucket}`;
+}

@@ -1,0 +1,725 @@
+// The correlation engine: Sigma correlation rules (event_count, value_count, temporal, temporal_ordered,
+// value_sum, value_avg, value_percentile) evaluated over sliding windows of event time, on a CorrelationStore
+// (memory for the CLI, DynamoDB for the Lambda). Semantics and limits: docs/readme-parts/correlation.md.
+//
+// Time is cut into buckets of width g = floor(timespan / bucketsPerWindow). A window is k = bucketsPerWindow
+// consecutive buckets. Two kinds of condition:
+// - "on arrival" (only gt/gte, false at zero): after each event, the windows ending at each non-empty bucket from
+//   the event's bucket up to k-1 buckets later are evaluated; the first that holds fires, unless it overlaps a
+//   window that already fired for the group (the alert-once marker, a conditional write in the store).
+// - "at close" (any lt/lte/eq/neq, or true at zero): the first event of a group that no open window covers opens a
+//   window of k buckets starting at its bucket; `closeWindows(upTo)` evaluates windows whose end is ≤ upTo.
+
+import { createHash } from 'crypto';
+import { ruleSummary } from './detection';
+import { collectValues, compilePath, type CompiledPath } from './fieldpath';
+import type { BucketAdd, BucketState, CorrelationStore, GroupRef, OpenWindow } from './correlation-store';
+import type {
+  CorrelationInfo, CorrelationModel, Detection, NormalizedEvent, RuleModel, RuleSummary, Scalar,
+} from './types';
+import { CORRELATION_TYPES } from './types';
+
+/** A single-event match of a rule, as `CompiledRuleSet.match` returns it (only `rule.id` is read here). */
+export interface CorrelationInput {
+  rule: Pick<RuleModel, 'id'>;
+  matched?: string[];
+}
+
+export interface CorrelatorOptions {
+  /** Buckets per window (≥ 10): the bucket width is floor(timespan / bucketsPerWindow). Default 10. */
+  bucketsPerWindow?: number;
+  /** value_count: distinct values kept per group and bucket; the window's count is exact up to this. Default 1000. */
+  distinctCap?: number;
+  /** value_percentile: relative accuracy of the sketch (0 < a < 0.5). Default 0.01 (1 %). */
+  percentileAccuracy?: number;
+  /** closeWindows: windows fetched per store call. Default 200. */
+  sweepBatch?: number;
+}
+
+export interface CorrelatorStats {
+  /** Events given to processEvent. */
+  events: number;
+  /** Events that matched at least one rule a correlation references. */
+  correlatedEvents: number;
+  /** Correlated events without a valid `data.date` (ISO 8601, not before 1970): counted and ignored. */
+  invalidDate: number;
+  /** (event, value_sum/avg/percentile correlation) pairs skipped because the field had no numeric value. */
+  nonNumeric: number;
+  /** Events for an at-close correlation older than the group's latest window (counted only if an older window covers them). */
+  beforeOpenWindow: number;
+  /** Windows opened for evaluation at close, and windows evaluated by closeWindows. */
+  windowsOpened: number;
+  windowsClosed: number;
+  /** value_count window evaluations that reached the distinct cap (value reported as the cap: a lower bound). */
+  saturatedWindows: number;
+  /** Correlation detections produced (chains included). */
+  detections: number;
+  /** Store calls so far (DynamoDB requests for the DynamoDB store). */
+  storeCalls: number;
+  /** storeCalls / correlatedEvents. */
+  storeCallsPerCorrelatedEvent: number;
+}
+
+type ComparisonOp = 'gt' | 'gte' | 'lt' | 'lte' | 'eq' | 'neq';
+const COMPARISON_OPS: ComparisonOp[] = ['gt', 'gte', 'lt', 'lte', 'eq', 'neq'];
+const AT_CLOSE_OPS: ReadonlySet<ComparisonOp> = new Set(['lt', 'lte', 'eq', 'neq']);
+
+/** A problem that makes a correlation impossible to evaluate (the loader should have reported it first). */
+export class CorrelationConfigError extends Error {}
+
+interface GroupField {
+  /** The group-by entry as written (a field path, or an alias name). */
+  name: string;
+  /** Path per referenced rule index (aliases map rules to different fields); fallback for the rest. */
+  byRule: (CompiledPath | undefined)[];
+  fallback: CompiledPath | undefined;
+}
+
+interface CompiledCorrelation {
+  rule: RuleModel;
+  model: CorrelationModel;
+  summary: RuleSummary;
+  /** Referenced rule id → its indexes in model.rules (a rule may be listed twice in temporal_ordered). */
+  ruleIndex: Map<string, number[]>;
+  groupFields: GroupField[];
+  /** value_* types: the field per referenced rule index. */
+  valuePaths?: (CompiledPath | undefined)[];
+  valueFallback?: CompiledPath;
+  conditions: [ComparisonOp, number][];
+  atClose: boolean;
+  bucketMs: number;
+  buckets: number;
+  percentile: number;
+}
+
+interface WindowValue {
+  value: number;
+  saturated: boolean;
+  rules: number[];
+  logIds: string[];
+}
+
+const MAX_LOG_IDS = 10;
+/** Quanta per bucket for temporal_ordered: order is resolved to bucket/100 = timespan/1000 (default buckets). */
+const ORDER_QUANTA = 100;
+/** value_percentile: |v| below this falls in the zero bin. */
+const SKETCH_MIN = 1e-9;
+const PLAIN_DECIMAL = /^-?(?:\d+\.?\d*|\.\d+)$/;
+
+export class Correlator {
+  private readonly correlations: CompiledCorrelation[] = [];
+  private readonly byId = new Map<string, CompiledCorrelation>();
+  /** Referenced rule id (detection or correlation) → correlations that reference it. */
+  private readonly feeds = new Map<string, CompiledCorrelation[]>();
+  private readonly distinctCap: number;
+  private readonly sweepBatch: number;
+  private readonly lnGamma: number;
+  private readonly gamma: number;
+  private readonly counters = {
+    events: 0, correlatedEvents: 0, invalidDate: 0, nonNumeric: 0, beforeOpenWindow: 0,
+    windowsOpened: 0, windowsClosed: 0, saturatedWindows: 0, detections: 0,
+  };
+  /** References to rules missing from the rule set (left out for errors): such a correlation never sees them. */
+  readonly warnings: string[] = [];
+
+  constructor(rules: RuleModel[], private readonly store: CorrelationStore, options: CorrelatorOptions = {}) {
+    const bucketsPerWindow = options.bucketsPerWindow ?? 10;
+    if (!Number.isInteger(bucketsPerWindow) || bucketsPerWindow < 10) {
+      throw new CorrelationConfigError(`bucketsPerWindow must be an integer ≥ 10 (got ${bucketsPerWindow})`);
+    }
+    this.distinctCap = options.distinctCap ?? 1000;
+    if (!Number.isInteger(this.distinctCap) || this.distinctCap < 1) {
+      throw new CorrelationConfigError(`distinctCap must be a positive integer (got ${this.distinctCap})`);
+    }
+    this.sweepBatch = options.sweepBatch ?? 200;
+    const accuracy = options.percentileAccuracy ?? 0.01;
+    if (!(accuracy > 0 && accuracy < 0.5)) throw new CorrelationConfigError(`percentileAccuracy must be in (0, 0.5) (got ${accuracy})`);
+    this.gamma = (1 + accuracy) / (1 - accuracy);
+    this.lnGamma = Math.log(this.gamma);
+
+    const known = new Set(rules.map((r) => r.id));
+    for (const rule of rules) {
+      if (rule.kind !== 'correlation' || !rule.correlation) continue;
+      const compiled = this.compile(rule, rule.correlation, bucketsPerWindow);
+      this.correlations.push(compiled);
+      this.byId.set(rule.id, compiled);
+      for (const ref of new Set(rule.correlation.rules)) {
+        if (!known.has(ref)) this.warnings.push(`${where(rule)}: correlation '${rule.title}' references rule '${ref}', which is not in the rule set: it will never count events of it`);
+        let list = this.feeds.get(ref);
+        if (!list) this.feeds.set(ref, (list = []));
+        list.push(compiled);
+      }
+    }
+    this.checkNoCycle();
+  }
+
+  /** Ids of the rules (detection or correlation) some correlation references. */
+  referencedRuleIds(): string[] {
+    return [...this.feeds.keys()];
+  }
+
+  /** True when the rule set has at least one correlation. */
+  get active(): boolean {
+    return this.correlations.length > 0;
+  }
+
+  /**
+   * Feeds one event and its single-event matches. Returns the correlation detections that fired on arrival
+   * (chains included). Events that match no referenced rule cost nothing.
+   */
+  async processEvent(event: NormalizedEvent, matches: readonly CorrelationInput[]): Promise<Detection[]> {
+    this.counters.events++;
+    let ruleIds: string[] | undefined;
+    for (const m of matches) {
+      if (!this.feeds.has(m.rule.id)) continue;
+      (ruleIds ??= []).push(m.rule.id);
+    }
+    if (!ruleIds) return [];
+    this.counters.correlatedEvents++;
+    const time = eventTime(event);
+    if (time === undefined) {
+      this.counters.invalidDate++;
+      return [];
+    }
+    return this.feed(event, time, ruleIds, event.log_id === undefined ? [] : [String(event.log_id)]);
+  }
+
+  /** The pipeline's CorrelationStage contract (lambda/pipeline-types.ts): same as processEvent. */
+  observe(event: NormalizedEvent, matches: readonly CorrelationInput[]): Promise<Detection[]> {
+    return this.processEvent(event, matches);
+  }
+
+  /**
+   * Evaluates every at-close window whose end is ≤ upTo (epoch ms; Infinity at end of input) and drops state
+   * that expired by then (memory store). `scan` calls it as event time passes and with Infinity at the end; the
+   * Lambda's scheduled sweep calls it with the current time.
+   */
+  async closeWindows(upTo: number): Promise<Detection[]> {
+    const out: Detection[] = [];
+    for (;;) {
+      const due = await this.store.dueWindows(upTo, this.sweepBatch);
+      if (due.length === 0) break;
+      for (const window of due) {
+        const corr = this.byId.get(window.correlationId);
+        if (corr) out.push(...(await this.closeWindow(corr, window)));
+        await this.store.completeWindow(window);
+      }
+    }
+    await this.store.purgeExpired(upTo);
+    return out;
+  }
+
+  stats(): CorrelatorStats {
+    const storeCalls = this.store.stats().calls;
+    const c = this.counters;
+    return { ...c, storeCalls, storeCallsPerCorrelatedEvent: c.correlatedEvents === 0 ? 0 : storeCalls / c.correlatedEvents };
+  }
+
+  // ---- evaluation -------------------------------------------------------------------------------------------
+
+  private async feed(root: NormalizedEvent, time: number, ruleIds: string[], logIds: string[]): Promise<Detection[]> {
+    // One update per (correlation, group), whatever the number of the correlation's rules the event matched.
+    const perCorrelation = new Map<CompiledCorrelation, number[]>();
+    for (const id of ruleIds) {
+      for (const corr of this.feeds.get(id) ?? []) {
+        let list = perCorrelation.get(corr);
+        if (!list) perCorrelation.set(corr, (list = []));
+        list.push(...(corr.ruleIndex.get(id) as number[]));
+      }
+    }
+    const out: Detection[] = [];
+    for (const corr of this.correlations) {
+      const indexes = perCorrelation.get(corr);
+      if (!indexes) continue;
+      for (const detection of await this.apply(corr, root, time, indexes, logIds)) {
+        out.push(detection);
+        out.push(...(await this.chain(corr, detection, time)));
+      }
+    }
+    return out;
+  }
+
+  /** A correlation detection is an event for the correlations that reference the correlation. */
+  private async chain(corr: CompiledCorrelation, detection: Detection, time: number): Promise<Detection[]> {
+    if (!this.feeds.has(corr.rule.id)) return [];
+    const info = detection.correlation as CorrelationInfo;
+    return this.feed(groupAsEvent(info.group), time, [corr.rule.id], info.log_ids);
+  }
+
+  private async apply(corr: CompiledCorrelation, root: NormalizedEvent, time: number, indexes: number[], logIds: string[]): Promise<Detection[]> {
+    // Aliases can put one event in several groups (different fields per rule): one update per distinct group.
+    const groups = new Map<string, { values: Scalar[]; indexes: number[] }>();
+    for (const index of indexes) {
+      const values = corr.groupFields.map((f) => firstValue(root, f.byRule[index] ?? f.fallback));
+      // Scalars compare by their string form (200 and "200" are one group), as everywhere in the engine.
+      const key = JSON.stringify(values.map((v) => (v === null ? null : String(v))));
+      const entry = groups.get(key);
+      if (entry) entry.indexes.push(index);
+      else groups.set(key, { values, indexes: [index] });
+    }
+    const out: Detection[] = [];
+    for (const [groupKey, { values, indexes: groupIndexes }] of groups) {
+      const add = this.bucketAdd(corr, root, time, groupIndexes, logIds);
+      if (!add) continue;
+      const detection = await this.update(corr, { correlationId: corr.rule.id, groupKey }, values, time, add);
+      if (detection) out.push(detection);
+    }
+    return out;
+  }
+
+  private bucketAdd(corr: CompiledCorrelation, root: NormalizedEvent, time: number, indexes: number[], logIds: string[]): BucketAdd | undefined {
+    const add: BucketAdd = { count: 1, rules: [...new Set(indexes)].sort((a, b) => a - b), logIds };
+    switch (corr.model.type) {
+      case 'event_count':
+      case 'temporal':
+        return add;
+      case 'temporal_ordered': {
+        const bucket = Math.floor(time / corr.bucketMs);
+        const quantum = bucket * ORDER_QUANTA + Math.floor(((time - bucket * corr.bucketMs) * ORDER_QUANTA) / corr.bucketMs);
+        add.ruleTimes = {};
+        for (const index of add.rules as number[]) add.ruleTimes[index] = [quantum];
+        return add;
+      }
+      case 'value_count': {
+        const distinct = new Set<string>();
+        for (const index of indexes) {
+          const path = corr.valuePaths?.[index] ?? corr.valueFallback;
+          for (const v of scalarValues(root, path)) distinct.add(digest(v));
+        }
+        add.distinct = [...distinct];
+        return add;
+      }
+      case 'value_sum':
+      case 'value_avg':
+      case 'value_percentile': {
+        let value: number | undefined;
+        for (const index of indexes) {
+          value = numericValue(root, corr.valuePaths?.[index] ?? corr.valueFallback);
+          if (value !== undefined) break;
+        }
+        if (value === undefined) {
+          this.counters.nonNumeric++;
+          return undefined;
+        }
+        if (corr.model.type === 'value_percentile') add.sketch = { [this.sketchKey(value)]: 1 };
+        else add.sum = value;
+        return add;
+      }
+    }
+  }
+
+  private async update(corr: CompiledCorrelation, ref: GroupRef, values: Scalar[], time: number, add: BucketAdd): Promise<Detection | undefined> {
+    const k = corr.buckets;
+    const bucket = Math.floor(time / corr.bucketMs);
+    // Data is kept until every window that can contain the bucket has closed, plus one timespan for late events.
+    const expiresAtMs = (bucket + 2 * k + 1) * corr.bucketMs;
+    const options = { distinctCap: this.distinctCap, expiresAtMs };
+    if (corr.atClose) {
+      const read = await this.store.addAndRead(ref, bucket, add, bucket, bucket, options);
+      const start = read.state.windowStart;
+      if (start !== undefined && bucket >= start && bucket < start + k) return undefined;
+      if (start !== undefined && bucket < start) {
+        this.counters.beforeOpenWindow++;
+        return undefined;
+      }
+      const window: OpenWindow = {
+        correlationId: ref.correlationId, groupKey: ref.groupKey, group: groupRecord(corr, values),
+        startBucket: bucket, buckets: k, closeAt: (bucket + k) * corr.bucketMs,
+      };
+      if (await this.store.tryOpenWindow(window, expiresAtMs)) this.counters.windowsOpened++;
+      return undefined;
+    }
+    const read = await this.store.addAndRead(ref, bucket, add, bucket - k + 1, bucket + k - 1, options);
+    const firedEnd = read.state.firedEnd ?? -Infinity;
+    // Windows ending at a later non-empty bucket matter when this event is late (it also belongs to them).
+    for (const end of read.buckets.map((b) => b.bucket).filter((b) => b >= bucket)) {
+      const start = end - k + 1;
+      if (start <= firedEnd) continue;
+      const value = this.windowValue(corr, read.buckets, start, end);
+      if (!this.holds(corr, value.value)) continue;
+      if (!(await this.store.tryFire(ref, start, end, expiresAtMs))) return undefined;
+      return this.detection(corr, values, value, start, end, time);
+    }
+    return undefined;
+  }
+
+  private async closeWindow(corr: CompiledCorrelation, window: OpenWindow): Promise<Detection[]> {
+    this.counters.windowsClosed++;
+    const ref: GroupRef = { correlationId: window.correlationId, groupKey: window.groupKey };
+    const end = window.startBucket + window.buckets - 1;
+    const read = await this.store.read(ref, window.startBucket, end);
+    const value = this.windowValue(corr, read.buckets, window.startBucket, end);
+    if (!this.holds(corr, value.value)) return [];
+    const expiresAtMs = (end + window.buckets + 1) * corr.bucketMs;
+    if (!(await this.store.tryFire(ref, window.startBucket, end, expiresAtMs))) return [];
+    // The detection happens when the window closes: its last instant is its time for chains.
+    const time = window.closeAt - 1;
+    const values = corr.groupFields.map((f) => window.group[f.name] ?? null);
+    const detection = this.detection(corr, values, value, window.startBucket, end, time);
+    return [detection, ...(await this.chain(corr, detection, time))];
+  }
+
+  private windowValue(corr: CompiledCorrelation, buckets: BucketState[], start: number, end: number): WindowValue {
+    const inWindow = buckets.filter((b) => b.bucket >= start && b.bucket <= end);
+    const rules = new Set<number>();
+    const logIds: string[] = [];
+    const seenLogIds = new Set<string>();
+    let count = 0;
+    let sum = 0;
+    for (const b of inWindow) {
+      count += b.count;
+      sum += b.sum;
+      for (const r of b.rules) rules.add(r);
+      for (const id of b.logIds) {
+        if (logIds.length < MAX_LOG_IDS && !seenLogIds.has(id)) {
+          seenLogIds.add(id);
+          logIds.push(id);
+        }
+      }
+    }
+    const result: WindowValue = { value: 0, saturated: false, rules: [...rules].sort((a, b) => a - b), logIds };
+    switch (corr.model.type) {
+      case 'event_count':
+        result.value = count;
+        break;
+      case 'value_count': {
+        const union = new Set<string>();
+        for (const b of inWindow) {
+          for (const d of b.distinct) union.add(d);
+          if (b.saturated) result.saturated = true;
+        }
+        if (union.size >= this.distinctCap) result.saturated = result.saturated || union.size > this.distinctCap;
+        result.value = Math.min(union.size, this.distinctCap);
+        if (result.saturated) this.counters.saturatedWindows++;
+        break;
+      }
+      case 'temporal':
+        result.value = new Set([...rules].map((i) => corr.model.rules[i])).size;
+        break;
+      case 'temporal_ordered':
+        result.value = orderedPrefix(corr.model.rules.length, inWindow);
+        break;
+      case 'value_sum':
+        result.value = sum;
+        break;
+      case 'value_avg':
+        result.value = count === 0 ? 0 : sum / count;
+        break;
+      case 'value_percentile':
+        result.value = this.percentile(inWindow, corr.percentile);
+        break;
+    }
+    return result;
+  }
+
+  private holds(corr: CompiledCorrelation, value: number): boolean {
+    return conditionHolds(corr.conditions, value);
+  }
+
+  private detection(corr: CompiledCorrelation, values: Scalar[], value: WindowValue, start: number, end: number, time: number): Detection {
+    this.counters.detections++;
+    const group = groupRecord(corr, values);
+    const detection: Detection = {
+      rule: corr.summary,
+      date: new Date(time).toISOString(),
+      correlation: {
+        type: corr.model.type,
+        group,
+        value: value.value,
+        window: { start: new Date(start * corr.bucketMs).toISOString(), end: new Date((end + 1) * corr.bucketMs).toISOString() },
+        rules: [...new Set(value.rules.map((i) => corr.model.rules[i]))],
+        log_ids: value.logIds,
+      },
+    };
+    // Group values that are the usual Auth0 fields fill the detection's summary fields for notifications.
+    for (const [field, key] of SUMMARY_FIELDS) {
+      const v = group[field];
+      if (typeof v === 'string') detection[key] = v;
+    }
+    return detection;
+  }
+
+  // ---- value_percentile sketch: log-spaced bins (relative accuracy a: every value in bin i lies within a of
+  // the bin's representative 2γ^i/(γ+1), γ = (1+a)/(1-a)). --------------------------------------------------
+
+  private sketchKey(value: number): string {
+    const magnitude = Math.abs(value);
+    if (magnitude < SKETCH_MIN) return 'z';
+    return (value > 0 ? 'p' : 'n') + Math.ceil(Math.log(magnitude) / this.lnGamma);
+  }
+
+  private sketchValue(key: string): number {
+    if (key === 'z') return 0;
+    const representative = (2 * Math.pow(this.gamma, Number(key.slice(1)))) / (this.gamma + 1);
+    return key[0] === 'p' ? representative : -representative;
+  }
+
+  /** Nearest-rank percentile of the sketch: the value of rank ceil(p/100 · n) (rank 1 for p = 0). */
+  private percentile(buckets: BucketState[], p: number): number {
+    const merged = new Map<string, number>();
+    let n = 0;
+    for (const b of buckets) {
+      for (const [key, c] of Object.entries(b.sketch)) {
+        merged.set(key, (merged.get(key) ?? 0) + c);
+        n += c;
+      }
+    }
+    if (n === 0) return 0;
+    const bins = [...merged.entries()].map(([key, c]) => ({ value: this.sketchValue(key), c })).sort((a, b) => a.value - b.value);
+    const rank = Math.max(1, Math.ceil((p / 100) * n));
+    let seen = 0;
+    for (const bin of bins) {
+      seen += bin.c;
+      if (seen >= rank) return bin.value;
+    }
+    return bins[bins.length - 1].value;
+  }
+
+  // ---- compile --------------------------------------------------------------------------------------------
+
+  private compile(rule: RuleModel, model: CorrelationModel, bucketsPerWindow: number): CompiledCorrelation {
+    const fail = (message: string): never => {
+      throw new CorrelationConfigError(`${where(rule)}: correlation '${rule.title}': ${message}`);
+    };
+    if (!CORRELATION_TYPES.includes(model.type)) fail(`unknown type '${String(model.type)}'`);
+    if (model.rules.length === 0) fail('`rules` is empty');
+    if (!(model.timespanMs >= bucketsPerWindow)) fail(`timespan '${model.timespan}' is too short`);
+    const ruleIndex = new Map<string, number[]>();
+    model.rules.forEach((id, i) => {
+      const list = ruleIndex.get(id);
+      if (list) list.push(i);
+      else ruleIndex.set(id, [i]);
+    });
+    const pathsFor = (name: string): { byRule: (CompiledPath | undefined)[]; fallback: CompiledPath | undefined } => {
+      const alias = model.aliases[name];
+      if (!alias) return { byRule: [], fallback: compilePath(name) };
+      // An alias names a field per rule; a rule the alias leaves out has no value for it (null group value).
+      return { byRule: model.rules.map((id) => (alias[id] === undefined ? undefined : compilePath(alias[id]))), fallback: undefined };
+    };
+    const groupFields = model.groupBy.map((name) => ({ name, ...pathsFor(name) }));
+    const conditions: [ComparisonOp, number][] = [];
+    for (const op of COMPARISON_OPS) {
+      const v = model.condition[op];
+      if (v === undefined) continue;
+      if (typeof v !== 'number' || !Number.isFinite(v)) fail(`condition '${op}' must be a number`);
+      conditions.push([op, v]);
+    }
+    if (conditions.length === 0) {
+      // Temporal types without a condition: every referenced rule must appear (in order, for temporal_ordered).
+      if (model.type === 'temporal' || model.type === 'temporal_ordered') conditions.push(['gte', new Set(model.rules).size]);
+      else fail('`condition` needs at least one of gt, gte, lt, lte, eq, neq');
+    }
+    let valuePaths: (CompiledPath | undefined)[] | undefined;
+    let valueFallback: CompiledPath | undefined;
+    if (model.type.startsWith('value_')) {
+      const field = model.condition.field;
+      if (typeof field !== 'string' || field === '') fail(`type ${model.type} needs \`condition.field\``);
+      const paths = pathsFor(field as string);
+      valuePaths = paths.byRule;
+      valueFallback = paths.fallback;
+    }
+    let percentile = 50;
+    if (model.type === 'value_percentile') {
+      const p = model.condition.percentile;
+      if (typeof p !== 'number' || !(p >= 0 && p <= 100)) fail('value_percentile needs `condition.percentile` between 0 and 100');
+      percentile = p as number;
+    }
+    if (model.type === 'value_count') {
+      for (const [op, v] of conditions) {
+        if (v >= this.distinctCap) fail(`condition ${op}: ${v} is at or above the distinct-value cap (${this.distinctCap}); counts are exact only below it`);
+      }
+    }
+    const atClose = conditions.some(([op]) => AT_CLOSE_OPS.has(op)) || conditionHolds(conditions, 0);
+    return {
+      rule, model, summary: ruleSummary(rule), ruleIndex, groupFields, valuePaths, valueFallback, conditions, atClose,
+      bucketMs: Math.floor(model.timespanMs / bucketsPerWindow), buckets: bucketsPerWindow, percentile,
+    };
+  }
+
+  private checkNoCycle(): void {
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (corr: CompiledCorrelation, path: string[]): void => {
+      const id = corr.rule.id;
+      if (state.get(id) === 'done') return;
+      if (state.get(id) === 'visiting') {
+        throw new CorrelationConfigError(`${where(corr.rule)}: correlation chain loops: ${[...path, id].join(' → ')}`);
+      }
+      state.set(id, 'visiting');
+      for (const ref of corr.model.rules) {
+        const inner = this.byId.get(ref);
+        if (inner) visit(inner, [...path, id]);
+      }
+      state.set(id, 'done');
+    };
+    for (const corr of this.correlations) visit(corr, []);
+  }
+}
+
+/**
+ * Every reason the Correlator would refuse these rules (one message per problem, `file:line: …`), without
+ * throwing: for `check` and the synth step, so a bad correlation fails there rather than at the Lambda's start.
+ */
+export function checkCorrelations(rules: RuleModel[], options: CorrelatorOptions = {}): string[] {
+  const problems: string[] = [];
+  const noStore = new NullStore();
+  try {
+    new Correlator([], noStore, options);
+  } catch (err) {
+    return [(err as Error).message];
+  }
+  for (const rule of rules) {
+    if (rule.kind !== 'correlation') continue;
+    try {
+      new Correlator([rule], noStore, options);
+    } catch (err) {
+      if (err instanceof CorrelationConfigError) problems.push(err.message);
+      else throw err;
+    }
+  }
+  if (problems.length === 0) {
+    try {
+      new Correlator(rules, noStore, options);
+    } catch (err) {
+      if (err instanceof CorrelationConfigError) problems.push(err.message);
+      else throw err;
+    }
+  }
+  return problems;
+}
+
+/** A store that is never called: checkCorrelations only constructs correlators. */
+class NullStore implements CorrelationStore {
+  private fail(): never {
+    throw new Error('checkCorrelations does not evaluate events');
+  }
+  addAndRead(): Promise<never> { return this.fail(); }
+  read(): Promise<never> { return this.fail(); }
+  tryFire(): Promise<never> { return this.fail(); }
+  tryOpenWindow(): Promise<never> { return this.fail(); }
+  dueWindows(): Promise<never> { return this.fail(); }
+  completeWindow(): Promise<never> { return this.fail(); }
+  purgeExpired(): Promise<never> { return this.fail(); }
+  stats(): { calls: number } { return { calls: 0 }; }
+}
+
+// ---- helpers ----------------------------------------------------------------------------------------------
+
+const SUMMARY_FIELDS: [string, 'ip' | 'user_id' | 'user_name' | 'client_id' | 'client_name'][] = [
+  ['data.ip', 'ip'], ['data.user_id', 'user_id'], ['data.user_name', 'user_name'],
+  ['data.client_id', 'client_id'], ['data.client_name', 'client_name'],
+];
+
+function where(rule: RuleModel): string {
+  return `${rule.file}:${rule.correlation?.loc.line ?? rule.line}`;
+}
+
+/** Event time: `data.date` (ISO 8601) in epoch ms; undefined when missing, unparsable or before 1970. */
+export function eventTime(event: NormalizedEvent): number | undefined {
+  const date = event.data?.date;
+  if (typeof date !== 'string') return undefined;
+  const ms = Date.parse(date);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+export function conditionHolds(conditions: readonly [ComparisonOp, number][], value: number): boolean {
+  for (const [op, limit] of conditions) {
+    switch (op) {
+      case 'gt': if (!(value > limit)) return false; break;
+      case 'gte': if (!(value >= limit)) return false; break;
+      case 'lt': if (!(value < limit)) return false; break;
+      case 'lte': if (!(value <= limit)) return false; break;
+      case 'eq': if (value !== limit) return false; break;
+      case 'neq': if (value === limit) return false; break;
+    }
+  }
+  return true;
+}
+
+const scratch: unknown[] = [];
+
+/** The group value of a field: its first scalar value; an object or array is its JSON; missing → null. */
+function firstValue(root: NormalizedEvent, path: CompiledPath | undefined): Scalar {
+  if (!path) return null;
+  scratch.length = 0;
+  collectValues(root, path, scratch);
+  if (scratch.length === 0) return null;
+  const v = scratch[0];
+  scratch.length = 0;
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  return JSON.stringify(v) ?? null;
+}
+
+/** Every scalar value (string form) a path reaches: what value_count counts. Null is not a value. */
+function scalarValues(root: NormalizedEvent, path: CompiledPath | undefined): string[] {
+  if (!path) return [];
+  const out: unknown[] = [];
+  collectValues(root, path, out);
+  const values: string[] = [];
+  for (const v of out) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') values.push(String(v));
+  return values;
+}
+
+/** First numeric value: a finite number, or a string holding a plain decimal number. */
+function numericValue(root: NormalizedEvent, path: CompiledPath | undefined): number | undefined {
+  if (!path) return undefined;
+  const out: unknown[] = [];
+  collectValues(root, path, out);
+  for (const v of out) {
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (typeof v === 'string' && PLAIN_DECIMAL.test(v)) {
+      const n = Number(v);
+      if (Number.isFinite(n)) return n;
+    }
+  }
+  return undefined;
+}
+
+/** 96-bit digest of a value: sets stay small whatever the values' length; collisions are negligible below the cap. */
+function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64').slice(0, 16);
+}
+
+function groupRecord(corr: CompiledCorrelation, values: Scalar[]): Record<string, Scalar> {
+  const group: Record<string, Scalar> = {};
+  corr.groupFields.forEach((f, i) => {
+    group[f.name] = values[i];
+  });
+  return group;
+}
+
+/** The event a correlation detection is to the correlations over it: its group values at their field paths. */
+function groupAsEvent(group: Record<string, Scalar>): NormalizedEvent {
+  const root: Record<string, unknown> = { data: {} };
+  for (const [field, value] of Object.entries(group)) {
+    const parts = field.split('.');
+    let node = root;
+    let ok = true;
+    for (let i = 0; i < parts.length - 1 && ok; i++) {
+      const next = Object.prototype.hasOwnProperty.call(node, parts[i]) ? node[parts[i]] : undefined;
+      if (next === undefined) node = (node[parts[i]] = {}) as Record<string, unknown>;
+      else if (next !== null && typeof next === 'object') node = next as Record<string, unknown>;
+      else ok = false;
+    }
+    // A literal dotted key is also reachable by the field path rules, so a conflicting path still resolves.
+    if (ok) node[parts[parts.length - 1]] = value;
+    else root[field] = value;
+  }
+  return root as unknown as NormalizedEvent;
+}
+
+/**
+ * temporal_ordered: how many of the referenced rules, in the order listed, have events in the window at
+ * non-decreasing times (greedy earliest choice, which finds an ordered sequence whenever one exists).
+ */
+function orderedPrefix(ruleCount: number, buckets: BucketState[]): number {
+  let previous = -Infinity;
+  for (let i = 0; i < ruleCount; i++) {
+    let best = Infinity;
+    for (const b of buckets) {
+      for (const t of b.ruleTimes[i] ?? []) if (t >= previous && t < best) best = t;
+    }
+    if (best === Infinity) return i;
+    previous = best;
+  }
+  return ruleCount;
+}

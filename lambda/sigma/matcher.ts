@@ -1,0 +1,73 @@
+// A search identifier's body compiled into one predicate: a map is the AND of its items, a list of maps the OR
+// of its alternatives, a keyword list a search over every value of the event.
+
+import { compileFieldItem, ValueMatcher } from './modifiers';
+import { EngineOptions, NormalizedEvent, SearchNode } from './types';
+
+export type EventPredicate = (event: NormalizedEvent) => boolean;
+
+/** The compiled form keeps the tree (for explanations and field listings) next to the predicate. */
+export type CompiledSearch =
+  | { kind: 'map'; node: SearchNode; items: ValueMatcher[]; test: EventPredicate }
+  | { kind: 'anyOf'; node: SearchNode; alternatives: CompiledSearch[]; test: EventPredicate }
+  | { kind: 'keywords'; node: SearchNode; item: ValueMatcher; test: EventPredicate };
+
+export function compileSearch(node: SearchNode, options: EngineOptions): EventPredicate {
+  return compileSearchNode(node, options).test;
+}
+
+export function compileSearchNode(node: SearchNode, options: EngineOptions): CompiledSearch {
+  switch (node.kind) {
+    case 'map': {
+      const items = node.items.map((item) => compileFieldItem(item, options));
+      return { kind: 'map', node, items, test: allOf(items.map((m) => m.matches)) };
+    }
+    case 'anyOf': {
+      const alternatives = node.alternatives.map((alt) => compileSearchNode(alt, options));
+      return { kind: 'anyOf', node, alternatives, test: anyOf(alternatives.map((a) => a.test)) };
+    }
+    case 'keywords': {
+      const item = compileFieldItem(node.item, options);
+      return { kind: 'keywords', node, item, test: item.matches };
+    }
+  }
+}
+
+// Small fixed arities get closures without a loop: most selections have one to three items.
+function allOf(tests: EventPredicate[]): EventPredicate {
+  if (tests.length === 0) return () => true;
+  if (tests.length === 1) return tests[0];
+  if (tests.length === 2) {
+    const [a, b] = tests;
+    return (e) => a(e) && b(e);
+  }
+  return (e) => {
+    for (let i = 0; i < tests.length; i++) if (!tests[i](e)) return false;
+    return true;
+  };
+}
+
+function anyOf(tests: EventPredicate[]): EventPredicate {
+  if (tests.length === 0) return () => false;
+  if (tests.length === 1) return tests[0];
+  return (e) => {
+    for (let i = 0; i < tests.length; i++) if (tests[i](e)) return true;
+    return false;
+  };
+}
+
+/** Every field a compiled search reads (item fields and fieldref targets), in rule order. */
+export function searchFields(search: CompiledSearch, out: string[] = []): string[] {
+  const add = (field: string) => {
+    if (!out.includes(field)) out.push(field);
+  };
+  if (search.kind === 'map') {
+    for (const m of search.items) {
+      if (m.path) add(m.path.field);
+      m.referencedFields.forEach(add);
+    }
+  } else if (search.kind === 'anyOf') {
+    for (const alt of search.alternatives) searchFields(alt, out);
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+// Builds the whole app from context: config → rules (validated, written as rules.json) → stack → cdk-nag.
+// bin/app.ts calls this; tests call it with their own App and context.
+//
+// cdk-nag 2 (Aspects + annotations), not 3: cdk-nag 3 moved the packs onto CDK's policy-validation plugin
+// framework (registered on the App, reported after synthesis in a validation report), removed NagSuppressions
+// in favour of acknowledgements, and changed how granular findings are matched. Version 2 reports through the
+// construct annotations that `cdk synth` prints and `Annotations.fromStack` can assert in unit tests, and its
+// suppressions sit next to the resources they justify; that is what this project wants, so it pins ^2.
+
+import * as path from 'node:path';
+import { App, Aspects } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Auth0SigmaStack } from './auth0-sigma-stack';
+import { readConfig, type DeployConfig } from './config';
+import { loadDeployRules, writeRulesFile, type DeployRules } from './rules-artifact';
+
+export const DEFAULT_STACK_NAME = 'Auth0Sigma';
+const PROJECT_ROOT = path.join(__dirname, '..');
+
+export interface BuildAppOptions {
+  /** Where relative `rulesDir` values are resolved. @default the project root */
+  root?: string;
+  /** Where rules.json is written. @default the OS temp dir */
+  rulesBuildDir?: string;
+  /** Receives synth-time messages (rule warnings, counts). @default stderr */
+  log?: (line: string) => void;
+}
+
+export interface BuiltApp {
+  stack: Auth0SigmaStack;
+  config: DeployConfig;
+  rules: DeployRules;
+  rulesFile: string;
+}
+
+/** Throws ConfigError or RulesError (both list every problem) when the configuration or the rules are wrong. */
+export function buildApp(app: App, options: BuildAppOptions = {}): BuiltApp {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const config = readConfig((key) => app.node.tryGetContext(key));
+  const rules = loadDeployRules({
+    rulesDir: config.rulesDir,
+    placeholders: config.placeholders,
+    minLevel: config.minLevel,
+    root: options.root ?? PROJECT_ROOT,
+  });
+  for (const warning of rules.warnings) log(`auth0-sigma: ${warning}`);
+  log(`auth0-sigma: ${rules.model.rules.length} rule(s) from ${rules.files.length} file(s) in ${config.rulesDir}` +
+    (rules.skipped.length > 0 ? `, ${rules.skipped.length} left out (below minLevel '${config.minLevel}' or disabled)` : ''));
+  const rulesFile = writeRulesFile(rules.model, options.rulesBuildDir);
+  const stackName = (app.node.tryGetContext('stackName') as string | undefined) ?? DEFAULT_STACK_NAME;
+  const stack = new Auth0SigmaStack(app, stackName, { config, rulesFile });
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  return { stack, config, rules, rulesFile };
+}

@@ -1,0 +1,320 @@
+// SigmaDetector: the reusable construct. Auth0 log events on an EventBridge bus → a Lambda that evaluates the
+// bundled Sigma rules → SNS (email/SMS, filtered per level) and detection events on EventBridge.
+// Secure by default: one customer-managed KMS key (rotation on) for topics and queues, TLS-only topic and queue
+// policies, a role that may only write its own logs, publish to its own topic, put `auth0-sigma` events on the
+// detection bus, send to its own failure queue and use its own key.
+//
+// Extension points for later stages: `eventPattern` (the EventBridge prefilter), `environment` and the exposed
+// `role`/`fn`/`key` (a correlation table, a sweep function), `addAlarm` (their alarms).
+
+import * as path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import {
+  DETECTION_DETAIL_TYPE, DETECTION_EVENT_SOURCE, ENV_AUTH0_DOMAIN, ENV_DETECTION_BUS, ENV_TOPIC_ARN, METRICS_NAMESPACE,
+  SERVICE_NAME, SNS_ATTRIBUTE_LEVEL,
+} from '../lambda/notify/constants';
+import type { Level } from '../lambda/sigma/types';
+import { levelsAtOrAbove } from './config';
+
+/** Source prefix and detail-type of the events Auth0 log streams put on EventBridge. */
+export const AUTH0_SOURCE_PREFIX = 'aws.partner/auth0.com';
+export const AUTH0_DETAIL_TYPE = 'Auth0 log';
+
+const PROJECT_ROOT = path.join(__dirname, '..');
+const HANDLER_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'handler.ts');
+
+export interface SigmaDetectorProps {
+  /** The bus Auth0 log events arrive on (the partner event bus, or an imported one). */
+  readonly sourceBus: events.IEventBus;
+  /** The validated rule set file (rules.json) copied into the Lambda bundle; see lib/rules-artifact.ts. */
+  readonly rulesFile: string;
+  /**
+   * The bus rule's whole event pattern, e.g. the EventBridge prefilter compiled from the rules
+   * (`buildEventPattern(model).pattern`). It must itself restrict `source` and `detail-type` to Auth0 logs.
+   * @default `{"source": [{"prefix": "aws.partner/auth0.com"}], "detail-type": ["Auth0 log"]}`: every Auth0 log event
+   */
+  readonly eventPattern?: Record<string, unknown>;
+  readonly alertEmails?: string[];
+  /** E.164 numbers. */
+  readonly alertPhoneNumbers?: string[];
+  /** @default 'low' */
+  readonly emailMinLevel?: Level;
+  /** @default 'high' */
+  readonly smsMinLevel?: Level;
+  /** Where detection events go; undefined turns them off. */
+  readonly detectionBus?: events.IEventBus;
+  /** The tenant's canonical domain (`acme.eu.auth0.com`), for dashboard links in emails. */
+  readonly auth0Domain?: string;
+  /** @default THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** Who gets the operational alarms (errors, throttles, DLQ, failed notifications). */
+  readonly alarmEmails?: string[];
+  /** @default unreserved */
+  readonly reservedConcurrentExecutions?: number;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default 30 seconds */
+  readonly timeout?: Duration;
+  /** @default Node.js 22 */
+  readonly runtime?: lambda.Runtime;
+  /** Asynchronous-invocation retries by Lambda after a failed invocation. @default 2 */
+  readonly retryAttempts?: number;
+  /** Extra environment variables for the function (later stages: table names). */
+  readonly environment?: Record<string, string>;
+  /** For the key and the log group. @default RemovalPolicy.DESTROY (the key is scheduled for deletion) */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class SigmaDetector extends Construct {
+  readonly key: kms.Key;
+  readonly topic: sns.Topic;
+  readonly alarmTopic: sns.Topic;
+  readonly fn: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly rule: events.Rule;
+  /** Events EventBridge could not deliver to the function. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** Invocations that failed after Lambda's retries (the on-failure destination). */
+  readonly failedInvocationQueue: sqs.Queue;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: SigmaDetectorProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'auth0-sigma: encrypts the detection and alarm topics and the dead-letter queues',
+      enableKeyRotation: true,
+      removalPolicy,
+      pendingWindow: Duration.days(7),
+    });
+    // Services that write into the encrypted topic/queues on our behalf need the key; scoped to this account.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsAndEventBridge',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'], // in a key policy, '*' means this key
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'Auth0 Sigma detections',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Auth0 Sigma operational alarms',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+
+    // Per-level filtering on the `level` message attribute (see lambda/notify/sns-message.ts for why it works
+    // with MessageStructure json).
+    const emailFilter = { [SNS_ATTRIBUTE_LEVEL]: sns.SubscriptionFilter.stringFilter({ allowlist: levelsAtOrAbove(props.emailMinLevel ?? 'low') }) };
+    const smsFilter = { [SNS_ATTRIBUTE_LEVEL]: sns.SubscriptionFilter.stringFilter({ allowlist: levelsAtOrAbove(props.smsMinLevel ?? 'high') }) };
+    for (const email of props.alertEmails ?? []) this.topic.addSubscription(new subs.EmailSubscription(email, { filterPolicy: emailFilter }));
+    for (const phone of props.alertPhoneNumbers ?? []) this.topic.addSubscription(new subs.SmsSubscription(phone, { filterPolicy: smsFilter }));
+    for (const email of props.alarmEmails ?? []) this.alarmTopic.addSubscription(new subs.EmailSubscription(email));
+
+    this.deadLetterQueue = this.encryptedQueue('DeadLetterQueue');
+    this.failedInvocationQueue = this.encryptedQueue('FailedInvocationQueue');
+
+    this.logGroup = new logs.LogGroup(this, 'FunctionLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy,
+    });
+
+    // An explicit role instead of the default one: the default attaches the AWSLambdaBasicExecutionRole managed
+    // policy, which may write to any log group.
+    this.role = new iam.Role(this, 'FunctionRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'auth0-sigma detector: own logs, own topic, own key, detection bus, failure queue',
+    });
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [this.logGroup.logGroupArn],
+    }));
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'PublishDetections',
+      actions: ['sns:Publish'],
+      resources: [this.topic.topicArn],
+    }));
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'SendFailedInvocations',
+      actions: ['sqs:SendMessage'],
+      resources: [this.failedInvocationQueue.queueArn],
+    }));
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'UseOwnKeyThroughSnsAndSqs',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [this.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': [`sns.${stack.region}.amazonaws.com`, `sqs.${stack.region}.amazonaws.com`] } },
+    }));
+    if (props.detectionBus) {
+      this.role.addToPolicy(new iam.PolicyStatement({
+        sid: 'PutDetectionEvents',
+        actions: ['events:PutEvents'],
+        resources: [props.detectionBus.eventBusArn],
+        conditions: { StringEquals: { 'events:source': DETECTION_EVENT_SOURCE, 'events:detail-type': DETECTION_DETAIL_TYPE } },
+      }));
+    }
+
+    const rulesFile = props.rulesFile;
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      description: 'auth0-sigma: evaluates Sigma rules on Auth0 log events',
+      entry: HANDLER_ENTRY,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: props.runtime ?? lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      role: this.role,
+      logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      retryAttempts: props.retryAttempts ?? 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new QueueDestination(this.failedInvocationQueue),
+      environment: {
+        ...(props.environment ?? {}),
+        [ENV_TOPIC_ARN]: this.topic.topicArn,
+        ...(props.detectionBus ? { [ENV_DETECTION_BUS]: props.detectionBus.eventBusArn } : {}),
+        ...(props.auth0Domain ? { [ENV_AUTH0_DOMAIN]: props.auth0Domain } : {}),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        // Stack traces in the logs point into the TypeScript sources through the bundled source map.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        // Local esbuild only: no Docker anywhere in the build.
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+        // The SDK is bundled (not taken from the runtime) so the deployed code runs the versions the tests ran.
+        bundleAwsSDK: true,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // The validated rule set travels in the bundle: a rule change changes the asset hash.
+          afterBundling: (_inputDir: string, outputDir: string) => [copyFileCommand(rulesFile, path.join(outputDir, 'rules.json'))],
+        },
+      },
+    });
+    // Lambda checks at creation that the role may send to the on-failure queue: create the policy first.
+    const invokeConfig = this.fn.node.tryFindChild('EventInvokeConfig');
+    if (invokeConfig) invokeConfig.node.addDependency(this.role);
+
+    this.rule = new events.Rule(this, 'Auth0LogRule', {
+      description: 'Auth0 log events to the auth0-sigma detector',
+      eventBus: props.sourceBus,
+      eventPattern: { source: events.Match.prefix(AUTH0_SOURCE_PREFIX), detailType: [AUTH0_DETAIL_TYPE] },
+    });
+    if (props.eventPattern) {
+      // CDK's typed EventPattern cannot express every operator a compiled prefilter uses ($or, equals-ignore-case
+      // inside prefix, ...): the JSON goes into the CloudFormation property as is.
+      (this.rule.node.defaultChild as events.CfnRule).eventPattern = props.eventPattern;
+    }
+    this.rule.addTarget(new targets.LambdaFunction(this.fn, {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(4),
+    }));
+
+    this.addAlarm('FunctionErrors', this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'The detector failed (delivery failures are retried, then land in the failed-invocation queue)');
+    this.addAlarm('FunctionThrottles', this.fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'The detector was throttled (reserved concurrency or account limit)');
+    this.addAlarm('DeadLetterQueueNotEmpty', this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      'EventBridge could not deliver Auth0 log events to the detector; they wait in the dead-letter queue');
+    this.addAlarm('FailedInvocationQueueNotEmpty', this.failedInvocationQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      'Detector invocations failed after all retries; they wait in the failed-invocation queue for redrive');
+    this.addAlarm('NotificationsFailed', this.topic.metricNumberOfNotificationsFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'SNS could not deliver detection notifications (email/SMS)');
+
+    NagSuppressions.addResourceSuppressions(this.fn, [
+      {
+        id: 'AwsSolutions-L1',
+        reason: 'Node.js 22 is the project\'s chosen LTS runtime (supported by Lambda until 2027); the bundle targets node22. Node.js 24 can be chosen with the `runtime` prop.',
+      },
+    ]);
+  }
+
+  /** A CloudWatch alarm on `metric` ≥ 1 that notifies the alarm topic (also used by later stages). */
+  addAlarm(id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmDescription: `auth0-sigma: ${description}`,
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+    alarm.addOkAction(new cwActions.SnsAction(this.alarmTopic));
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  /** Outputs: topic ARN, function name, queue URLs, bus name. */
+  addOutputs(scope: Construct, sourceBus: events.IEventBus): void {
+    new CfnOutput(scope, 'TopicArn', { value: this.topic.topicArn, description: 'SNS topic of detection notifications' });
+    new CfnOutput(scope, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic of operational alarms' });
+    new CfnOutput(scope, 'FunctionName', { value: this.fn.functionName, description: 'The detector Lambda function' });
+    new CfnOutput(scope, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl, description: 'Auth0 log events EventBridge could not deliver' });
+    new CfnOutput(scope, 'FailedInvocationQueueUrl', { value: this.failedInvocationQueue.queueUrl, description: 'Invocations that failed after all retries' });
+    new CfnOutput(scope, 'EventBusName', { value: sourceBus.eventBusName, description: 'The bus Auth0 log events arrive on' });
+  }
+
+  private encryptedQueue(id: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    NagSuppressions.addResourceSuppressions(queue, [
+      { id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue (of the EventBridge target or of the Lambda asynchronous invocations).' },
+    ]);
+    return queue;
+  }
+}
+
+/**
+ * An on-failure destination that only names the queue. CDK's SqsDestination would also grant the function
+ * kms:ReEncrypt* and kms:GenerateDataKey* on the key; the role above grants exactly what sending needs.
+ */
+class QueueDestination implements lambda.IDestination {
+  constructor(private readonly queue: sqs.IQueue) {}
+
+  bind(): lambda.DestinationConfig {
+    return { destination: this.queue.queueArn };
+  }
+}
+
+function copyFileCommand(from: string, to: string): string {
+  return process.platform === 'win32' ? `copy /Y "${from}" "${to}"` : `cp "${from}" "${to}"`;
+}
