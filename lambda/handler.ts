@@ -78,7 +78,9 @@ export interface InvocationSummary {
   detections: number;
 }
 
-let runtime: DetectorRuntime | undefined;
+// In Lambda the rule set is loaded and compiled during the init phase (module load), which runs before the
+// first event and at full CPU; elsewhere (tests, tools importing this module) only on first use.
+let runtime: DetectorRuntime | undefined = process.env.AWS_LAMBDA_FUNCTION_NAME ? createRuntime() : undefined;
 
 export const handler = async (event: unknown, lambdaContext?: unknown): Promise<InvocationSummary> => {
   runtime ??= createRuntime();

@@ -36,7 +36,7 @@ export interface BuiltApp {
 /** Throws ConfigError or RulesError (both list every problem) when the configuration or the rules are wrong. */
 export function buildApp(app: App, options: BuildAppOptions = {}): BuiltApp {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const config = readConfig((key) => app.node.tryGetContext(key));
+  const config = readConfig((key) => app.node.tryGetContext(key), Object.keys(app.node.getAllContext()));
   const rules = loadDeployRules({
     rulesDir: config.rulesDir,
     placeholders: config.placeholders,

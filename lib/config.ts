@@ -30,11 +30,11 @@ export interface DeployConfig {
   reservedConcurrency?: number;
 }
 
-/** Every context key this app reads, with its meaning: used for the "unknown key" hint and in docs. */
+/** Every context key this app reads: a key given that is a near miss of one of these is reported as a typo. */
 export const CONTEXT_KEYS = [
   'auth0EventSourceName', 'eventBusName', 'eventBusArn', 'alertEmails', 'alertPhoneNumbers', 'emailMinLevel',
   'smsMinLevel', 'minLevel', 'placeholders', 'rulesDir', 'detectionBus', 'auth0Domain', 'logRetentionDays',
-  'alarmEmails', 'reservedConcurrency',
+  'alarmEmails', 'reservedConcurrency', 'stackName',
 ] as const;
 
 export const CONFIG_DEFAULTS = {
@@ -72,9 +72,17 @@ const FIND_SOURCE_HINT =
   'the partner event source name appears in the EventBridge console under "Partner event sources" once the Auth0 ' +
   'log stream exists, or run: aws events list-event-sources --name-prefix aws.partner/auth0.com';
 
-/** Reads and validates every key. `get` returns the raw context value (string from -c, any JSON from cdk.json). */
-export function readConfig(get: (key: string) => unknown): DeployConfig {
+/**
+ * Reads and validates every key. `get` returns the raw context value (string from -c, any JSON from cdk.json);
+ * `givenKeys` (all context keys present) lets a misspelt key (`alertEmail`) fail instead of being ignored.
+ */
+export function readConfig(get: (key: string) => unknown, givenKeys: readonly string[] = []): DeployConfig {
   const problems: string[] = [];
+  for (const key of givenKeys) {
+    if ((CONTEXT_KEYS as readonly string[]).includes(key)) continue;
+    const near = CONTEXT_KEYS.find((known) => editDistance(key.toLowerCase(), known.toLowerCase()) <= 2);
+    if (near) problems.push(`unknown key '${key}': did you mean '${near}'?`);
+  }
   const str = (key: string): string | undefined => {
     const value = get(key);
     if (value === undefined || value === null) return undefined;
@@ -295,4 +303,17 @@ function readPlaceholders(raw: unknown, problems: string[]): Record<string, stri
 
 function dedupe(values: string[]): string[] {
   return [...new Set(values)];
+}
+
+/** Levenshtein distance, for typo hints on context keys (short strings only). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }

@@ -199,6 +199,9 @@ class MinHeap<T> {
   }
 }
 
+const EMPTY_LIST: string[] = Object.freeze([]) as unknown as string[];
+const EMPTY_RECORD: Record<string, never> = Object.freeze({}) as Record<string, never>;
+
 const groupId = (ref: GroupRef): string => `${ref.correlationId}\u0000${ref.groupKey}`;
 
 /**
@@ -345,17 +348,21 @@ export class MemoryCorrelationStore implements CorrelationStore {
     const buckets: BucketState[] = [];
     for (const [index, b] of group.buckets) {
       if (index < from || index > to) continue;
-      const ruleTimes: Record<number, number[]> = {};
-      for (const [rule, set] of b.ruleTimes) ruleTimes[rule] = [...set].sort((x, y) => x - y);
+      // Copies, so callers never alias the store's state; empty parts share one frozen value (scan's hot path).
+      let ruleTimes: Record<number, number[]> = EMPTY_RECORD;
+      if (b.ruleTimes.size > 0) {
+        ruleTimes = {};
+        for (const [rule, set] of b.ruleTimes) ruleTimes[rule] = [...set].sort((x, y) => x - y);
+      }
       buckets.push({
         bucket: index,
         count: b.count,
         sum: b.sum,
-        distinct: [...b.distinct],
+        distinct: b.distinct.size > 0 ? [...b.distinct] : EMPTY_LIST,
         saturated: b.saturated,
-        rules: [...b.rules].sort((x, y) => x - y),
+        rules: b.rules.size > 1 ? [...b.rules].sort((x, y) => x - y) : [...b.rules],
         ruleTimes,
-        sketch: Object.fromEntries(b.sketch),
+        sketch: b.sketch.size > 0 ? Object.fromEntries(b.sketch) : EMPTY_RECORD,
         logIds: b.logIdSlots.filter((x): x is string => x !== undefined),
       });
     }

@@ -108,8 +108,10 @@ function visitWalk(node: unknown, path: CompiledPath, i: number, visit: (value: 
   for (let j = i; j < segments.length; j++) {
     const key = row[j];
     if (key === null) break;
-    if (!hasOwn(node, key)) continue;
+    // Read first, then check ownership only for found values: missing keys (the common case for the dotted
+    // joins) cost one property load; inherited ones (`constructor`, `__proto__`) are rejected by hasOwn.
     const child = (node as Record<string, unknown>)[key];
+    if (child === undefined || !hasOwn(node, key)) continue;
     if (segments[j].each) {
       if (!Array.isArray(child)) continue;
       if (j + 1 === segments.length) {
@@ -163,8 +165,10 @@ function walk(node: unknown, path: CompiledPath, i: number, out: unknown[] | nul
   for (let j = i; j < segments.length; j++) {
     const key = row[j];
     if (key === null) break;
-    if (!hasOwn(node, key)) continue;
+    // Read first, then check ownership only for found values: missing keys (the common case for the dotted
+    // joins) cost one property load; inherited ones (`constructor`, `__proto__`) are rejected by hasOwn.
     const child = (node as Record<string, unknown>)[key];
+    if (child === undefined || !hasOwn(node, key)) continue;
     if (segments[j].each) {
       if (!Array.isArray(child)) continue;
       if (j + 1 === segments.length) {
@@ -185,5 +189,64 @@ function pushLeaf(value: unknown, out: unknown[]): void {
     for (let k = 0; k < value.length; k++) pushLeaf(value[k], out);
   } else {
     out.push(value);
+  }
+}
+
+/**
+ * Values of one path for the event being matched, shared by every rule that reads the path: the walk and the
+ * case folding happen once per event instead of once per rule. Arrays are reused from event to event.
+ */
+export interface CachedField {
+  readonly path: CompiledPath;
+  /** Event generation these values belong to. */
+  epoch: number;
+  present: boolean;
+  count: number;
+  values: unknown[];
+  /** Case-folded string forms of `values` (undefined where a value has no string form), filled on demand. */
+  foldedEpoch: number;
+  folded: (string | undefined)[];
+}
+
+/**
+ * The per-rule-set cache of event values. `begin` starts a new event; entries filled for an older event are
+ * refilled when read. Only the rule set's `match` uses it: standalone matchers walk the event directly.
+ */
+export class FieldValueCache {
+  epoch = 0;
+  private readonly entries = new Map<string, CachedField>();
+  private readonly fill: (value: unknown) => boolean;
+  private filling: CachedField | null = null;
+
+  constructor() {
+    this.fill = (value) => {
+      const entry = this.filling!;
+      entry.values[entry.count++] = value;
+      return false;
+    };
+  }
+
+  begin(): void {
+    this.epoch++;
+  }
+
+  entry(field: string): CachedField {
+    let entry = this.entries.get(field);
+    if (!entry) {
+      entry = { path: compilePath(field), epoch: -1, present: false, count: 0, values: [], foldedEpoch: -1, folded: [] };
+      this.entries.set(field, entry);
+    }
+    return entry;
+  }
+
+  /** The entry filled for `event` (which must be the event of the current epoch). */
+  read(entry: CachedField, event: unknown): CachedField {
+    if (entry.epoch === this.epoch) return entry;
+    entry.epoch = this.epoch;
+    entry.count = 0;
+    this.filling = entry;
+    entry.present = visitWalk(event, entry.path, 0, this.fill) !== VISIT_MISSING;
+    this.filling = null;
+    return entry;
   }
 }

@@ -6,7 +6,8 @@
 import * as ipaddr from 'ipaddr.js';
 import { isSafePattern } from 'redos-detector';
 import {
-  collectValues, compilePath, CompiledPath, visitValues, VISIT_MISSING, VISIT_PRESENT, VISIT_STOPPED,
+  CachedField, collectValues, compilePath, CompiledPath, FieldValueCache, visitValues, VISIT_MISSING, VISIT_PRESENT,
+  VISIT_STOPPED,
 } from './fieldpath';
 import { EngineOptions, FieldItem, NormalizedEvent, Scalar, VALUE_MODIFIERS, ValueModifier } from './types';
 import {
@@ -28,6 +29,11 @@ export interface ValueMatcher {
   /** Fields named by `fieldref` values. */
   readonly referencedFields: readonly string[];
   matches(event: NormalizedEvent): boolean;
+  /**
+   * The same decision reading values through the rule set's per-event cache (`cache.begin()` must have been
+   * called for this event). Present when the matcher was compiled with a cache.
+   */
+  matchesCached?(event: NormalizedEvent): boolean;
   /** The same decision as `matches`, with the values that were compared (for explanations). */
   inspect(event: NormalizedEvent): ItemInspection;
 }
@@ -403,6 +409,17 @@ function parseIp(text: string): Address | undefined {
   return v6;
 }
 
+const MAPPED_IPV4 = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
+
+function parseIPv4OrMapped(text: string): number | undefined {
+  const v4 = parseIPv4(text);
+  if (v4 >= 0) return v4;
+  if (text.length > 22 || text.charCodeAt(0) !== 58 /* : */) return undefined;
+  const m = MAPPED_IPV4.exec(text);
+  if (m) return parseIp(text) as number | undefined; // the full parser validates the mapped form
+  return undefined;
+}
+
 function inNetwork(addr: Address, net: Network): boolean {
   if (net.kind === 'ipv4') return typeof addr === 'number' && ((addr & net.mask) >>> 0) === net.base;
   // An IPv4 address is also its IPv4-mapped IPv6 form (::ffff:a.b.c.d) for IPv6 networks.
@@ -501,6 +518,8 @@ type ValueTest<P> = (prepared: P) => boolean;
 /** One family of comparison: how an event value is prepared once, and the tests (one group per rule value). */
 interface Comparison<P> {
   prepare(value: unknown): P | undefined;
+  /** True when `prepare` is plain case folding of the string form, which the per-event cache can share. */
+  foldsOnly?: boolean;
   /** groups[k]: alternatives for rule value k (base64offset yields three per value; others one). */
   groups: ValueTest<P>[][];
 }
@@ -511,7 +530,7 @@ interface Decider {
   visit(value: unknown): boolean;
 }
 
-export function compileFieldItem(item: FieldItem, options: EngineOptions): ValueMatcher {
+export function compileFieldItem(item: FieldItem, options: EngineOptions, cache?: FieldValueCache): ValueMatcher {
   const problems = validateFieldItem(item, options);
   if (problems.length) {
     const where = item.field === null ? 'keywords' : `field '${item.field}'`;
@@ -524,7 +543,8 @@ export function compileFieldItem(item: FieldItem, options: EngineOptions): Value
   if (item.values[0] === null) return compileNull(item, path, spec.neq);
   if (spec.fieldref) return compileFieldRef(item, spec, path);
 
-  const decider = buildDecider(buildComparison(item, spec, options), spec);
+  const comparison = buildComparison(item, spec, options);
+  const decider = buildDecider(comparison, spec);
   const { start, visit } = decider;
   return {
     item, path, referencedFields: [],
@@ -532,12 +552,47 @@ export function compileFieldItem(item: FieldItem, options: EngineOptions): Value
       start();
       return visitValues(event, path, visit) === VISIT_STOPPED;
     },
+    ...(cache ? { matchesCached: cachedMatcher(cache, item.field, comparison, spec) } : {}),
     inspect: (event) => {
       const values: unknown[] = [];
       const present = collectValues(event, path, values);
       return { result: runDecider(decider, values), present, values };
     },
   };
+}
+
+function cachedMatcher(cache: FieldValueCache, field: string, comparison: Comparison<unknown>, spec: ItemSpec) {
+  const entry = cache.entry(field);
+  if (comparison.foldsOnly) {
+    // Values arrive already folded: the decider's prepare only skips values without a string form.
+    const decider = buildDecider({ prepare: (p) => p, groups: comparison.groups }, spec);
+    const { start, visit } = decider;
+    return (event: NormalizedEvent): boolean => {
+      const e = cache.read(entry, event);
+      const folded = foldedValues(e, cache.epoch);
+      start();
+      for (let i = 0; i < e.count; i++) if (visit(folded[i])) return true;
+      return false;
+    };
+  }
+  const { start, visit } = buildDecider(comparison, spec);
+  return (event: NormalizedEvent): boolean => {
+    const e = cache.read(entry, event);
+    start();
+    for (let i = 0; i < e.count; i++) if (visit(e.values[i])) return true;
+    return false;
+  };
+}
+
+function foldedValues(entry: CachedField, epoch: number): (string | undefined)[] {
+  if (entry.foldedEpoch !== epoch) {
+    entry.foldedEpoch = epoch;
+    for (let i = 0; i < entry.count; i++) {
+      const s = stringForm(entry.values[i]);
+      entry.folded[i] = s === undefined ? undefined : foldCase(s);
+    }
+  }
+  return entry.folded;
 }
 
 function runDecider(decider: Decider, values: readonly unknown[]): boolean {
@@ -698,8 +753,10 @@ function buildComparison(item: FieldItem, spec: ItemSpec, options: EngineOptions
   }
   if (spec.cidr) {
     const networks = values.map((rv) => parseNetwork(String(rv))!);
+    // With IPv4 networks only, an IPv6 address can match only in its IPv4-mapped form: no full IPv6 parse.
+    const parse = networks.some((n) => n.kind === 'ipv6') ? parseIp : parseIPv4OrMapped;
     return {
-      prepare: (v) => (typeof v === 'string' ? parseIp(v) : undefined),
+      prepare: (v) => (typeof v === 'string' ? parse(v) : undefined),
       groups: networks.map((net) => [(addr: unknown) => inNetwork(addr as Address, net)]),
     };
   }
@@ -765,7 +822,7 @@ function buildStringComparison(item: FieldItem, spec: ItemSpec): Comparison<unkn
     : windash
       ? (v: unknown) => { const s = stringForm(v); return s === undefined ? s : foldCase(normalizeDashes(s)); }
       : (v: unknown) => { const s = stringForm(v); return s === undefined ? s : foldCase(s); };
-  return { prepare, groups };
+  return { prepare, groups, foldsOnly: !caseSensitive && !windash };
 }
 
 function compileFieldRef(item: FieldItem, spec: ItemSpec, path: CompiledPath): ValueMatcher {

@@ -25,9 +25,6 @@ const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
 const COMMA = 44;
 
-/** Characters that change the scanner's state inside an element. */
-const STRUCTURAL = /["{}[\],\n]/g;
-
 /** Index of the quote closing a string whose content starts at `from` (a quote after an even run of backslashes), or -1. */
 function stringEnd(text: string, from: number): number {
   let q = text.indexOf('"', from);
@@ -38,12 +35,6 @@ function stringEnd(text: string, from: number): number {
     q = text.indexOf('"', q + 1);
   }
   return -1;
-}
-
-function countNewlines(text: string, from: number, to: number): number {
-  let count = 0;
-  for (let nl = text.indexOf('\n', from); nl >= 0 && nl < to; nl = text.indexOf('\n', nl + 1)) count++;
-  return count;
 }
 
 function isBlank(code: number): boolean {
@@ -156,7 +147,7 @@ export class JsonItemReader {
     } else if (this.mode === 'json-seq') {
       this.scanArray();
       if (this.elementStart >= 0) {
-        if (this.depth === 0 && !this.inString) this.finishElement(this.pending, this.pending.length);
+        if (this.depth === 0 && !this.inString) this.finishElement(this.pending, 0, this.pending.length, this.elementLine);
         else this.report(this.elementLine, 'unterminated JSON value at end of input (missing "}", "]" or closing quote?)');
       }
       this.pending = '';
@@ -210,9 +201,8 @@ export class JsonItemReader {
   }
 
   /**
-   * The structural scanner for arrays and pretty-printed sequences. Inside an element it jumps from one
-   * character that matters to the next (quotes, brackets, commas, newlines) and across strings with indexOf,
-   * so the cost per byte stays close to a plain copy; between elements it walks character by character.
+   * The structural scanner for arrays and pretty-printed sequences. Strings (most of the bytes) are crossed
+   * with indexOf; the state lives in locals during the loop and is stored back once per chunk.
    */
   private scanArray(): void {
     const text = this.pending;
@@ -220,65 +210,69 @@ export class JsonItemReader {
     const seq = this.mode === 'json-seq';
     let i = this.scanPos;
     let line = this.scanLine;
+    let depth = this.depth;
+    let inString = this.inString;
+    let start = this.elementStart;
+    let startLine = this.elementLine;
+    let nextNewline = text.indexOf('\n', i);
+    const finish = (end: number): void => {
+      this.finishElement(text, start, end, startLine);
+      start = -1;
+    };
     while (i < n) {
-      if (this.inString) {
+      if (inString) {
         const q = stringEnd(text, i);
         const end = q < 0 ? n : q;
-        line += countNewlines(text, i, end); // only in invalid JSON; keeps later line numbers right
+        // Raw newlines in a string are invalid JSON, but counting them keeps later line numbers right.
+        while (nextNewline >= 0 && nextNewline < end) {
+          line++;
+          nextNewline = text.indexOf('\n', nextNewline + 1);
+        }
         if (q < 0) {
           i = n;
           break;
         }
-        this.inString = false;
+        inString = false;
         i = q + 1;
         continue;
       }
-      if (this.elementStart >= 0) {
-        STRUCTURAL.lastIndex = i;
-        const found = STRUCTURAL.exec(text);
-        if (!found) {
-          i = n;
-          break;
-        }
-        i = found.index;
-        const c = text.charCodeAt(i);
-        if (c === NEWLINE) {
-          // In a sequence, a value that is not an object or array (an error) ends with its line.
-          if (seq && this.depth === 0) this.finishElement(text, i);
-          line++;
-        } else if (c === QUOTE) {
-          this.inString = true;
+      const c = text.charCodeAt(i);
+      if (c === NEWLINE) {
+        // In a sequence, a value that is not an object or array (an error) ends with its line.
+        if (seq && start >= 0 && depth === 0) finish(i);
+        line++;
+        nextNewline = text.indexOf('\n', i + 1);
+        i++;
+        continue;
+      }
+      if (start >= 0) {
+        if (c === QUOTE) {
+          inString = true;
         } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-          this.depth++;
+          depth++;
         } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
           if (seq) {
-            this.depth--;
-            if (this.depth <= 0) {
-              this.finishElement(text, i + 1);
-              this.depth = 0;
+            depth--;
+            if (depth <= 0) {
+              finish(i + 1);
+              depth = 0;
             }
-          } else if (this.depth === 0 && c === CLOSE_BRACKET) {
+          } else if (depth === 0 && c === CLOSE_BRACKET) {
             // The array's own closing bracket ends the last element.
-            this.finishElement(text, i);
+            finish(i);
             this.arrayClosed = true;
           } else {
-            this.depth--;
+            depth--;
           }
-        } else if (!seq && this.depth <= 0) {
+        } else if (c === COMMA && !seq && depth <= 0) {
           // A comma at the top level of the array ends the element.
-          this.finishElement(text, i);
+          finish(i);
           this.expectingElement = true;
         }
         i++;
         continue;
       }
       // Outside any element: blanks, the opening "[", commas, the closing "]", text after it.
-      const c = text.charCodeAt(i);
-      if (c === NEWLINE) {
-        line++;
-        i++;
-        continue;
-      }
       if (this.arrayClosed) {
         if (!isBlank(c) && !this.trailingReported) {
           this.trailingReported = true;
@@ -307,28 +301,32 @@ export class JsonItemReader {
         i++;
         continue;
       }
-      // An element starts here; the branch above reads it from this very character.
-      this.elementStart = i;
-      this.elementLine = line;
-      this.depth = 0;
+      // An element starts here; the element branch reads it from this very character.
+      start = i;
+      startLine = line;
+      depth = 0;
     }
     // Keep only the current element's text (or nothing) for the next chunk.
-    if (this.elementStart >= 0) {
-      this.pending = text.slice(this.elementStart);
-      this.scanPos = i - this.elementStart;
+    if (start >= 0) {
+      this.pending = text.slice(start);
+      this.scanPos = i - start;
       this.elementStart = 0;
     } else {
       this.pending = '';
       this.scanPos = 0;
+      this.elementStart = -1;
     }
+    this.elementLine = startLine;
+    this.depth = depth;
+    this.inString = inString;
     this.scanLine = line;
   }
 
-  private finishElement(text: string, end: number): void {
+  private finishElement(text: string, start: number, end: number, line: number): void {
     let e = end;
-    while (e > this.elementStart && isBlank(text.charCodeAt(e - 1))) e--;
-    this.deliver(text.slice(this.elementStart, e), this.elementLine);
-    this.elementStart = -1;
+    while (e > start && isBlank(text.charCodeAt(e - 1))) e--;
+    this.deliver(text.slice(start, e), line);
     this.expectingElement = false;
   }
+
 }

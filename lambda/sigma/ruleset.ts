@@ -2,7 +2,7 @@
 // on `data.type` so that an event visits only the rules that can match its type plus the rules that cannot be
 // indexed. Correlation rules are not matched here (the correlation engine consumes these matches).
 
-import { collectValues, compilePath } from './fieldpath';
+import { CachedField, FieldValueCache } from './fieldpath';
 import { compileSearchNode, CompiledSearch, EventPredicate, searchFields } from './matcher';
 import { explainCondition, explainSearch, ExplainNode } from './explain';
 import { stringForm } from './modifiers';
@@ -44,14 +44,15 @@ export class CompiledRuleSet {
   private readonly typeIndex = new Map<string, CompiledRule[]>();
   private readonly unindexed: CompiledRule[] = [];
   private readonly useIndex: boolean;
-  private readonly typePath = compilePath(INDEX_FIELD);
-  private readonly typeScratch: unknown[] = [];
+  /** Event values shared by all rules during one `match` call. */
+  private readonly cache = new FieldValueCache();
+  private readonly typeEntry: CachedField = this.cache.entry(INDEX_FIELD);
 
   constructor(model: RuleSetModel, options: CompiledRuleSetOptions = {}) {
     this.options = model.options;
     this.useIndex = options.index !== false;
     const detections = model.rules.filter((r) => r.kind === 'detection' && r.detection);
-    this.compiled = detections.map((rule, position) => compileRule(rule, position, model.options));
+    this.compiled = detections.map((rule, position) => compileRule(rule, position, model.options, this.cache));
     this.rules = detections;
     this.ruleIds = detections.map((r) => r.id);
     for (const c of this.compiled) {
@@ -60,7 +61,6 @@ export class CompiledRuleSet {
         this.unindexed.push(c);
         continue;
       }
-      // A rule whose required set is empty can never match: it sits in no bucket.
       for (const type of c.requiredTypes) {
         let bucket = this.typeIndex.get(type);
         if (!bucket) this.typeIndex.set(type, (bucket = []));
@@ -72,20 +72,19 @@ export class CompiledRuleSet {
   /** The rules that matched the event, in rule-set order. */
   match(event: NormalizedEvent): RuleMatch[] {
     const out: RuleMatch[] = [];
+    this.cache.begin();
     if (!this.useIndex) {
       for (let i = 0; i < this.compiled.length; i++) this.tryRule(this.compiled[i], event, out);
       return out;
     }
-    const types = this.typeScratch;
-    collectValues(event, this.typePath, types);
+    const types = this.cache.read(this.typeEntry, event);
     let bucket: CompiledRule[] | undefined;
-    if (types.length === 1) {
-      const s = stringForm(types[0]);
+    if (types.count === 1) {
+      const s = stringForm(types.values[0]);
       bucket = s === undefined ? undefined : this.typeIndex.get(foldCase(s));
-    } else if (types.length > 1) {
-      bucket = this.bucketForMany(types);
+    } else if (types.count > 1) {
+      bucket = this.bucketForMany(types.values.slice(0, types.count));
     }
-    types.length = 0;
     const always = this.unindexed;
     if (!bucket) {
       for (let i = 0; i < always.length; i++) this.tryRule(always[i], event, out);
@@ -157,14 +156,14 @@ export class CompiledRuleSet {
   }
 }
 
-function compileRule(rule: RuleModel, position: number, options: EngineOptions): CompiledRule {
+function compileRule(rule: RuleModel, position: number, options: EngineOptions, cache: FieldValueCache): CompiledRule {
   const detection = rule.detection!;
   const identifiers: { name: string; search: CompiledSearch }[] = [];
   const byName = new Map<string, CompiledSearch>();
   for (const [name, node] of Object.entries(detection.identifiers)) {
     let search: CompiledSearch;
     try {
-      search = compileSearchNode(node, options);
+      search = compileSearchNode(node, options, cache);
     } catch (error) {
       throw new Error(`rule '${rule.title}' (${rule.id}), identifier '${name}': ${(error as Error).message}`);
     }
@@ -232,6 +231,7 @@ function some(tests: EventPredicate[]): EventPredicate {
 // ---------------------------------------------------------------------------------------------------------
 // Index derivation. A rule is indexed on a set of folded `data.type` values only when the condition guarantees
 // that any matching event has one of them; `null` means "no such guarantee" (the rule is always evaluated).
+// The set is a necessary condition, not an exact one: a rule in a bucket is still fully evaluated.
 
 export function conditionTypes(node: ConditionNode, identifiers: Record<string, SearchNode>): Set<string> | null {
   switch (node.op) {
@@ -240,13 +240,13 @@ export function conditionTypes(node: ConditionNode, identifiers: Record<string, 
     case 'not':
       return null;
     case 'and':
-      return intersectAll(node.args.map((a) => conditionTypes(a, identifiers)));
+      return smallestOf(node.args.map((a) => conditionTypes(a, identifiers)));
     case 'or':
       return unionAll(node.args.map((a) => conditionTypes(a, identifiers)));
     case 'of': {
       if (node.names.length === 0) return null;
       const parts = node.names.map((n) => (identifiers[n] ? searchTypes(identifiers[n]) : null));
-      return node.quantifier === 'all' ? intersectAll(parts) : unionAll(parts);
+      return node.quantifier === 'all' ? smallestOf(parts) : unionAll(parts);
     }
   }
 }
@@ -271,21 +271,19 @@ function searchTypes(node: SearchNode): Set<string> | null {
         }
         return keys;
       });
-      return intersectAll(parts);
+      return smallestOf(parts);
     }
   }
 }
 
-function intersectAll(parts: (Set<string> | null)[]): Set<string> | null {
+/**
+ * AND: every constrained part is a necessary condition on its own, so any one of them may serve; the smallest is
+ * taken. Intersecting them would be unsound: `data.type` can hold several values (an array, or a literal
+ * `data.type` key next to the nested one), each satisfying a different part.
+ */
+function smallestOf(parts: (Set<string> | null)[]): Set<string> | null {
   let result: Set<string> | null = null;
-  for (const part of parts) {
-    if (part === null) continue;
-    if (result === null) {
-      result = new Set(part);
-    } else {
-      for (const t of [...result]) if (!part.has(t)) result.delete(t);
-    }
-  }
+  for (const part of parts) if (part !== null && (result === null || part.size < result.size)) result = part;
   return result;
 }
 

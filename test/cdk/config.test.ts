@@ -136,3 +136,12 @@ test('levelsAtOrAbove gives the subscription filter allowlists', () => {
   expect(levelsAtOrAbove('high')).toEqual(['high', 'critical']);
   expect(levelsAtOrAbove('informational')).toHaveLength(5);
 });
+
+test('a misspelt key is an error, not silently ignored; unrelated keys are left alone', () => {
+  const context = { auth0EventSourceName: SOURCE, alertEmail: 'sec@example.com', alertEmails: 'a@example.com', '@aws-cdk/core:newStyleStackSynthesis': true, myOwnKey: 1 };
+  expect(() => readConfig((key) => (context as Record<string, unknown>)[key], Object.keys(context))).toThrow(
+    /unknown key 'alertEmail': did you mean 'alertEmails'\?/,
+  );
+  const fine = { auth0EventSourceName: SOURCE, alertEmails: 'a@example.com', '@aws-cdk/core:newStyleStackSynthesis': true, myOwnKey: 1 };
+  expect(readConfig((key) => (fine as Record<string, unknown>)[key], Object.keys(fine)).alertEmails).toEqual(['a@example.com']);
+});

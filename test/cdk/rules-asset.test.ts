@@ -129,7 +129,8 @@ describe('the real bundle in a plain node process', () => {
   function runBundle(events: unknown[]): Promise<{ stdout: string; stderr: string }> {
     const script = [
       `const { handler } = require(${JSON.stringify(path.join(a.assetDir, 'index.js'))});`,
-      `(async () => { for (const e of ${JSON.stringify(events)}) process.stdout.write('RESULT ' + JSON.stringify(await handler(e)) + '\\n'); })()`,
+      `const context = { awsRequestId: 'req-bundle-1', functionName: 'auth0-sigma-test', functionVersion: '$LATEST', memoryLimitInMB: '512', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:auth0-sigma-test' };`,
+      `(async () => { for (const e of ${JSON.stringify(events)}) process.stdout.write('RESULT ' + JSON.stringify(await handler(e, context)) + '\\n'); })()`,
       `.catch((e) => { process.stderr.write('FAILED ' + e.message); process.exit(3); });`,
     ].join('\n');
     const env = {
@@ -140,6 +141,8 @@ describe('the real bundle in a plain node process', () => {
       AWS_ENDPOINT_URL: endpoint,
       AWS_CONFIG_FILE: path.join(work, 'no-config'),
       AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-credentials'),
+      // As in Lambda: the rule set is loaded and compiled when the module loads.
+      AWS_LAMBDA_FUNCTION_NAME: 'auth0-sigma-test',
       SIGMA_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:topic',
       SIGMA_DETECTION_BUS: BUS_ARN,
       POWERTOOLS_SERVICE_NAME: 'auth0-sigma',
@@ -183,6 +186,8 @@ describe('the real bundle in a plain node process', () => {
     // Powertools wrote structured logs and EMF metrics, and no event content.
     expect(stdout).toContain('"EventsEvaluated"');
     expect(stdout).toContain('"MalformedEvents"');
+    expect(stdout).toMatch(/"message":"detector ready".*"rules":1/);
+    expect(stdout).toContain('"function_request_id":"req-bundle-1"');
     expect(stdout).not.toContain('UA-MARKER-not-to-be-logged');
   }, 90_000);
 });

@@ -59,10 +59,10 @@ const key: fc.Arbitrary<string> = fc.oneof(
 export const hostileValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    { arbitrary: scalar, weight: 6 },
-    { arbitrary: fc.array(tie('value'), { maxLength: 6 }), weight: 1 },
-    { arbitrary: fc.array(fc.tuple(key, tie('value')), { maxLength: 6 }).map(jsonObject), weight: 2 },
-    { arbitrary: fc.tuple(fc.integer({ min: 20, max: 3000 }), fc.boolean()).map(([depth, asArray]) => deepChain(depth, asArray)), weight: 0.1 },
+    { arbitrary: scalar, weight: 60 },
+    { arbitrary: fc.array(tie('value'), { maxLength: 6 }), weight: 10 },
+    { arbitrary: fc.array(fc.tuple(key, tie('value')), { maxLength: 6 }).map(jsonObject), weight: 20 },
+    { arbitrary: fc.tuple(fc.integer({ min: 20, max: 3000 }), fc.boolean()).map(([depth, asArray]) => deepChain(depth, asArray)), weight: 1 },
   ),
 })).value;
 

@@ -100,7 +100,9 @@ describe('data.type index derivation', () => {
     expect(types({ sel, other }, and(id('other'), id('sel')))).toEqual(['fapi', 'seccft']);
     expect(types({ sel, other }, or(id('other'), id('sel')))).toBeNull();
     expect(types({ sel, s2: map(field('data.type', 'x')) }, or(id('s2'), id('sel')))).toEqual(['fapi', 'seccft', 'x']);
+    // The smallest part, not the intersection: data.type may hold several values, each meeting one part.
     expect(types({ sel, s2: map(field('data.type', 'seccft')) }, and(id('s2'), id('sel')))).toEqual(['seccft']);
+    expect(types({ sel, s2: map(field('data.type', 'x')) }, and(id('sel'), id('s2')))).toEqual(['x']);
   });
   it('does not index through not, wildcards, modifiers, keywords or null', () => {
     expect(types({ sel }, not(id('sel')))).toBeNull();

@@ -366,6 +366,7 @@ describe('gen-field-catalog', () => {
   it('marks free-form objects and accepts any path below them, but not below closed or listed ones', () => {
     expect(catalog.resolve('data.blob.x.y', 'one')).toMatchObject({ known: true, free: true });
     expect(known('data.anything.deep.path')).toBe(true);
+    expect(known('data.anything{}.deep')).toBe(true); // an unconstrained position may be an array too
     expect(known('data.closed.x')).toBe(false);
     expect(known('data.client.other')).toBe(false);
     expect(known('data.either.a')).toBe(true);
