@@ -3,15 +3,16 @@
 // A delivery failure is thrown so Lambda retries the invocation and finally hands it to the on-failure queue;
 // an event that is not an Auth0 log is counted and skipped without an error.
 
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { ENV_AUTH0_DOMAIN, ENV_DETECTION_BUS, ENV_TOPIC_ARN } from './notify/constants';
-import { EventBridgeNotifier } from './notify/eventbridge-publisher';
-import { SnsNotifier } from './notify/sns-publisher';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { DetectionPipeline, type RecordOutcome } from './pipeline';
-import type { CorrelationStage, DeliveryGate, DetectionSink, Telemetry } from './pipeline-types';
+import { createCorrelator } from './pipeline-correlation';
+import { createSinks } from './pipeline-sinks';
+import type { CorrelationStage, DeliveryGate, Telemetry } from './pipeline-types';
 import { loadBundledRuleSet } from './rules-bundle';
 import { CompiledRuleSet } from './sigma/ruleset';
+import type { Correlator } from './sigma/correlation';
 import type { RuleSetModel } from './sigma/types';
 import { PowertoolsTelemetry } from './telemetry';
 
@@ -20,8 +21,13 @@ export interface HandlerDependencies {
   telemetry?: Telemetry;
   snsClient?: SNSClient;
   eventBridgeClient?: EventBridgeClient;
-  /** Correlation stage (DynamoDB-backed in the Lambda), when the rule set has correlation rules. */
+  /**
+   * Correlation stage. Default: the engine's Correlator over the DynamoDB table named by SIGMA_CORRELATION_TABLE
+   * when the rule set has correlation rules (none otherwise).
+   */
   correlation?: CorrelationStage;
+  /** Client of the default correlation stage's table. */
+  dynamoDbClient?: DynamoDBClient;
   /** Idempotency / storm-control gate in front of the sinks. */
   gate?: DeliveryGate;
 }
@@ -29,6 +35,9 @@ export interface HandlerDependencies {
 export interface DetectorRuntime {
   pipeline: DetectionPipeline;
   telemetry: Telemetry;
+  model: RuleSetModel;
+  /** The DynamoDB-backed correlator built from the environment (not set when `deps.correlation` was given). */
+  correlator?: Correlator;
 }
 
 /** Builds the pipeline from the Lambda environment (the construct sets these variables). */
@@ -36,20 +45,11 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env, deps: Handle
   const telemetry = deps.telemetry ?? new PowertoolsTelemetry();
   const model = deps.model ?? loadBundledRuleSet();
   const ruleSet = new CompiledRuleSet(model);
-  const sinks: DetectionSink[] = [];
-  const topicArn = env[ENV_TOPIC_ARN];
-  if (topicArn) {
-    // The SDK retries throttling itself (standard mode); a few more attempts than the default ride out bursts.
-    const client = deps.snsClient ?? new SNSClient({ maxAttempts: 5 });
-    sinks.push(new SnsNotifier(client, { topicArn, auth0Domain: env[ENV_AUTH0_DOMAIN] || undefined }));
-  }
-  const bus = env[ENV_DETECTION_BUS];
-  if (bus) {
-    const client = deps.eventBridgeClient ?? new EventBridgeClient({ maxAttempts: 5 });
-    sinks.push(new EventBridgeNotifier(client, { eventBusName: bus }));
-  }
-  telemetry.logger.info('detector ready', { rules: model.rules.length, sinks: sinks.map((s) => s.name) });
-  return { pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation: deps.correlation, gate: deps.gate }), telemetry };
+  const sinks = createSinks(env, deps, model);
+  const correlator = deps.correlation ? undefined : createCorrelator(model, env, { dynamoDbClient: deps.dynamoDbClient });
+  const correlation = deps.correlation ?? correlator;
+  telemetry.logger.info('detector ready', { rules: model.rules.length, sinks: sinks.map((s) => s.name), correlations: correlation !== undefined });
+  return { pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation, gate: deps.gate }), telemetry, model, correlator };
 }
 
 /** Runs one invocation: a single EventBridge event, or an array of them (redrive, tests). */
@@ -57,6 +57,7 @@ export async function runInvocation(runtime: DetectorRuntime, event: unknown, la
   runtime.telemetry.beginInvocation?.(lambdaContext);
   const records = Array.isArray(event) ? event : [event];
   const summary: InvocationSummary = { evaluated: 0, malformed: 0, detections: 0 };
+  const storeCallsBefore = runtime.correlator?.stats().storeCalls ?? 0;
   try {
     for (const record of records) {
       const outcome: RecordOutcome = await runtime.pipeline.processRecord(record);
@@ -68,6 +69,8 @@ export async function runInvocation(runtime: DetectorRuntime, event: unknown, la
     }
     return summary;
   } finally {
+    const storeCalls = (runtime.correlator?.stats().storeCalls ?? 0) - storeCallsBefore;
+    if (storeCalls > 0) runtime.telemetry.count('CorrelationStoreCalls', storeCalls);
     runtime.telemetry.flush();
   }
 }

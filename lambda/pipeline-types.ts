@@ -47,7 +47,9 @@ export type MetricName =
   | 'MalformedEvents'
   | 'Detections'
   | 'PublishFailures'
-  | 'EvaluationErrors';
+  | 'EvaluationErrors'
+  /** DynamoDB requests of the correlation store (detector: per invocation; sweep: per run). */
+  | 'CorrelationStoreCalls';
 
 /** Logs and CloudWatch metrics, behind an interface so tests can record what was counted. */
 export interface Telemetry {

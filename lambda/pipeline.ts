@@ -61,14 +61,35 @@ export class DetectionPipeline {
       .filter((m) => m.rule.alerts)
       .map((m) => ({ detection: buildDetection(m, event), event }));
     if (correlation) {
+      // Every match, including rules with `alerts: false`: they feed correlations without notifying themselves.
       for (const detection of await correlation.observe(event, matches)) items.push({ detection });
     }
+    this.record(items);
+    return items;
+  }
+
+  /**
+   * Counts, logs and delivers detections that come from no event: correlation windows closed by the sweep.
+   * Throws like `deliver`.
+   */
+  async deliverDetections(detections: Detection[]): Promise<void> {
+    const items = detections.map((detection) => ({ detection }));
+    this.record(items);
+    await this.deliver(items);
+  }
+
+  private record(items: DetectionItem[]): void {
+    const { telemetry } = this.options;
     for (const { detection } of items) {
       telemetry.count('Detections', 1, { Level: detection.rule.level });
       telemetry.count('Detections', 1, { RuleId: detection.rule.id });
-      telemetry.logger.info('detection', { rule_id: detection.rule.id, level: detection.rule.level, log_id: detection.log_id });
+      const c = detection.correlation;
+      // A correlation detection is logged with its group and window, so it can be found even if delivery fails.
+      telemetry.logger.info('detection', {
+        rule_id: detection.rule.id, level: detection.rule.level, log_id: detection.log_id,
+        ...(c ? { correlation: { group: safeGroup(c.group), value: c.value, window: c.window, log_ids: c.log_ids.map((id) => safeLine(id, 80)) } } : {}),
+      });
     }
-    return items;
   }
 
   /** Sends the items to every sink; every sink is tried even if one fails, then the first failure is thrown. */
@@ -90,6 +111,13 @@ export class DetectionPipeline {
     }
     if (errors.length > 0) throw errors[0];
   }
+}
+
+/** Group values come from logs: each is cut and stripped of control characters before it is logged. */
+function safeGroup(group: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, value] of Object.entries(group)) out[safeLine(field, 100)] = safeLine(value, 200);
+  return out;
 }
 
 /** The log_id of a record that failed normalization, if it has a plausible one (for the log line only). */

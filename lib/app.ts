@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildEventPattern, type EventPatternResult } from '../lambda/sigma/prefilter';
 import { Auth0SigmaStack } from './auth0-sigma-stack';
 import { readConfig, type DeployConfig } from './config';
 import { loadDeployRules, writeRulesFile, type DeployRules } from './rules-artifact';
@@ -28,6 +29,8 @@ export interface BuildAppOptions {
 
 export interface BuiltApp {
   stack: Auth0SigmaStack;
+  /** The EventBridge prefilter the bus rule uses; undefined with `-c prefilter=false`. */
+  prefilter?: EventPatternResult;
   config: DeployConfig;
   rules: DeployRules;
   rulesFile: string;
@@ -47,8 +50,17 @@ export function buildApp(app: App, options: BuildAppOptions = {}): BuiltApp {
   log(`auth0-sigma: ${rules.model.rules.length} rule(s) from ${rules.files.length} file(s) in ${config.rulesDir}` +
     (rules.skipped.length > 0 ? `, ${rules.skipped.length} left out (below minLevel '${config.minLevel}' or disabled)` : ''));
   const rulesFile = writeRulesFile(rules.model, options.rulesBuildDir);
+  const prefilter = config.prefilter ? buildEventPattern(rules.model) : undefined;
+  if (prefilter) {
+    for (const note of prefilter.widened) log(`auth0-sigma: prefilter widened: ${note}`);
+    log(prefilter.matchesEverything
+      ? 'auth0-sigma: prefilter: every Auth0 log event invokes the detector (some rule can match any event type)'
+      : `auth0-sigma: prefilter: the bus rule passes only events some rule can match (pattern ${prefilter.json.length} characters)`);
+  } else {
+    log('auth0-sigma: prefilter off (-c prefilter=false): every Auth0 log event invokes the detector');
+  }
   const stackName = (app.node.tryGetContext('stackName') as string | undefined) ?? DEFAULT_STACK_NAME;
-  const stack = new Auth0SigmaStack(app, stackName, { config, rulesFile });
+  const stack = new Auth0SigmaStack(app, stackName, { config, rulesFile, eventPattern: prefilter?.pattern });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
-  return { stack, config, rules, rulesFile };
+  return { stack, config, rules, rulesFile, prefilter };
 }

@@ -28,13 +28,15 @@ export interface DeployConfig {
   alarmEmails: string[];
   /** Caps the detector's concurrency (and so its SNS/SMS spend during a storm); unset = unreserved. */
   reservedConcurrency?: number;
+  /** The bus rule only passes events some rule could match (the EventBridge prefilter compiled from the rules). */
+  prefilter: boolean;
 }
 
 /** Every context key this app reads: a key given that is a near miss of one of these is reported as a typo. */
 export const CONTEXT_KEYS = [
   'auth0EventSourceName', 'eventBusName', 'eventBusArn', 'alertEmails', 'alertPhoneNumbers', 'emailMinLevel',
   'smsMinLevel', 'minLevel', 'placeholders', 'rulesDir', 'detectionBus', 'auth0Domain', 'logRetentionDays',
-  'alarmEmails', 'reservedConcurrency', 'stackName',
+  'alarmEmails', 'reservedConcurrency', 'stackName', 'prefilter',
 ] as const;
 
 export const CONFIG_DEFAULTS = {
@@ -44,6 +46,7 @@ export const CONFIG_DEFAULTS = {
   rulesDir: 'rules',
   detectionBus: 'default',
   logRetentionDays: 90,
+  prefilter: true,
 };
 
 /** The retention values CloudWatch Logs accepts. */
@@ -147,6 +150,8 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
     problems.push(`'reservedConcurrency': ${reservedConcurrency} must be between 1 and 1000, or left unset`);
   }
 
+  const prefilter = readBoolean(get, 'prefilter', problems) ?? CONFIG_DEFAULTS.prefilter;
+
   if (alertEmails.length === 0 && alertPhoneNumbers.length === 0 && detectionBus === null) {
     problems.push(
       "no destination: set 'alertEmails' or 'alertPhoneNumbers', or leave 'detectionBus' on (it is 'none'), " +
@@ -169,6 +174,7 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
     logRetentionDays,
     alarmEmails: dedupe(alarmEmails),
     reservedConcurrency,
+    prefilter,
   };
 }
 
@@ -255,6 +261,18 @@ function readLevel(str: (key: string) => string | undefined, key: string, fallba
   if ((SIGMA_LEVELS as readonly string[]).includes(level)) return level as Level;
   problems.push(`'${key}': '${value}' is not a Sigma level: use one of ${SIGMA_LEVELS.join(', ')}`);
   return fallback;
+}
+
+/** true/false (JSON booleans from cdk.json, strings from -c). */
+function readBoolean(get: (key: string) => unknown, key: string, problems: string[]): boolean | undefined {
+  const value = get(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  problems.push(`'${key}': '${String(value)}' is not a boolean: write true or false`);
+  return undefined;
 }
 
 function readInteger(str: (key: string) => string | undefined, key: string, problems: string[]): number | undefined {

@@ -7,6 +7,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { checkCorrelations } from '../lambda/sigma/correlation';
 import { formatDiagnostic } from '../lambda/sigma/diagnostics';
 import { loadRules } from '../lambda/sigma/loader';
 import type { Diagnostic, Level, RuleModel, RuleSetModel } from '../lambda/sigma/types';
@@ -62,6 +63,10 @@ export function loadDeployRules(options: DeployRulesOptions): DeployRules {
   }
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new RulesError(options.rulesDir, errors.map(formatDiagnostic));
+  // What the correlation engine would refuse at the Lambda's cold start (a value_count threshold at the distinct
+  // cap, a chain that loops, ...) fails here instead.
+  const correlationProblems = checkCorrelations(result.model.rules);
+  if (correlationProblems.length > 0) throw new RulesError(options.rulesDir, correlationProblems);
   const warnings = [...result.diagnostics.filter((d) => d.severity !== 'error'), ...schemaLint(result.model.rules)].map(formatDiagnostic);
   return {
     model: result.model,

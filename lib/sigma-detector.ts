@@ -4,9 +4,11 @@
 // policies, a role that may only write its own logs, publish to its own topic, put `auth0-sigma` events on the
 // detection bus, send to its own failure queue and use its own key.
 //
-// Extension points for later stages: `eventPattern` (the EventBridge prefilter), `environment` and the exposed
-// `role`/`fn`/`key` (a correlation table, a sweep function), `addAlarm` (their alarms).
+// When the rule set has correlation rules, a DynamoDB state table (same key) and a sweep function scheduled every
+// minute join it (lib/correlation-state.ts). Extension points: `eventPattern` (the EventBridge prefilter),
+// `environment`, the exposed `role`/`fn`/`key`/`state`, `addAlarm`.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -27,14 +29,15 @@ import {
   DETECTION_DETAIL_TYPE, DETECTION_EVENT_SOURCE, ENV_AUTH0_DOMAIN, ENV_DETECTION_BUS, ENV_TOPIC_ARN, METRICS_NAMESPACE,
   SERVICE_NAME, SNS_ATTRIBUTE_LEVEL,
 } from '../lambda/notify/constants';
-import type { Level } from '../lambda/sigma/types';
+import type { Level, RuleSetModel } from '../lambda/sigma/types';
 import { levelsAtOrAbove } from './config';
+import { CorrelationState } from './correlation-state';
+import { PROJECT_ROOT, RUNTIME_SUPPRESSION, bundledFunctionProps } from './lambda-bundling';
 
 /** Source prefix and detail-type of the events Auth0 log streams put on EventBridge. */
 export const AUTH0_SOURCE_PREFIX = 'aws.partner/auth0.com';
 export const AUTH0_DETAIL_TYPE = 'Auth0 log';
 
-const PROJECT_ROOT = path.join(__dirname, '..');
 const HANDLER_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'handler.ts');
 
 export interface SigmaDetectorProps {
@@ -75,8 +78,15 @@ export interface SigmaDetectorProps {
   readonly retryAttempts?: number;
   /** Extra environment variables for the function (later stages: table names). */
   readonly environment?: Record<string, string>;
-  /** For the key and the log group. @default RemovalPolicy.DESTROY (the key is scheduled for deletion) */
+  /** For the key, the log groups and the correlation table. @default RemovalPolicy.DESTROY (the key is scheduled for deletion) */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Create the DynamoDB state table (correlation state; reserved item prefixes for notification records) and
+   * give the detector its name and access. The correlation sweep is created only when the rules have
+   * correlations.
+   * @default true when the rule set has correlation rules, false otherwise
+   */
+  readonly stateTable?: boolean;
 }
 
 export class SigmaDetector extends Construct {
@@ -92,6 +102,8 @@ export class SigmaDetector extends Construct {
   /** Invocations that failed after Lambda's retries (the on-failure destination). */
   readonly failedInvocationQueue: sqs.Queue;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The state table and the correlation sweep; undefined when neither is needed (see `stateTable`). */
+  readonly state?: CorrelationState;
 
   constructor(scope: Construct, id: string, props: SigmaDetectorProps) {
     super(scope, id);
@@ -99,7 +111,7 @@ export class SigmaDetector extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 
     this.key = new kms.Key(this, 'Key', {
-      description: 'auth0-sigma: encrypts the detection and alarm topics and the dead-letter queues',
+      description: 'auth0-sigma: encrypts the detection and alarm topics, the dead-letter queues and the state table',
       enableKeyRotation: true,
       removalPolicy,
       pendingWindow: Duration.days(7),
@@ -178,15 +190,9 @@ export class SigmaDetector extends Construct {
       }));
     }
 
-    const rulesFile = props.rulesFile;
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      ...bundledFunctionProps(HANDLER_ENTRY, props.rulesFile, props.runtime),
       description: 'auth0-sigma: evaluates Sigma rules on Auth0 log events',
-      entry: HANDLER_ENTRY,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: props.runtime ?? lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
       role: this.role,
@@ -197,31 +203,9 @@ export class SigmaDetector extends Construct {
       onFailure: new QueueDestination(this.failedInvocationQueue),
       environment: {
         ...(props.environment ?? {}),
-        [ENV_TOPIC_ARN]: this.topic.topicArn,
-        ...(props.detectionBus ? { [ENV_DETECTION_BUS]: props.detectionBus.eventBusArn } : {}),
-        ...(props.auth0Domain ? { [ENV_AUTH0_DOMAIN]: props.auth0Domain } : {}),
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...this.notifyEnvironment(props),
         // Stack traces in the logs point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        // Local esbuild only: no Docker anywhere in the build.
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
-        // The SDK is bundled (not taken from the runtime) so the deployed code runs the versions the tests ran.
-        bundleAwsSDK: true,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // The validated rule set travels in the bundle: a rule change changes the asset hash.
-          afterBundling: (_inputDir: string, outputDir: string) => [copyFileCommand(rulesFile, path.join(outputDir, 'rules.json'))],
-        },
       },
     });
     // Lambda checks at creation that the role may send to the on-failure queue: create the policy first.
@@ -255,20 +239,41 @@ export class SigmaDetector extends Construct {
     this.addAlarm('NotificationsFailed', this.topic.metricNumberOfNotificationsFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
       'SNS could not deliver detection notifications (email/SMS)');
 
-    NagSuppressions.addResourceSuppressions(this.fn, [
-      {
-        id: 'AwsSolutions-L1',
-        reason: 'Node.js 22 is the project\'s chosen LTS runtime (supported by Lambda until 2027); the bundle targets node22. Node.js 24 can be chosen with the `runtime` prop.',
-      },
-    ]);
+    NagSuppressions.addResourceSuppressions(this.fn, [RUNTIME_SUPPRESSION]);
+
+    const correlations = countCorrelationRules(props.rulesFile);
+    if (props.stateTable ?? correlations > 0) {
+      this.state = new CorrelationState(this, 'State', {
+        detector: this,
+        rulesFile: props.rulesFile,
+        sweep: correlations > 0,
+        sweepEnvironment: this.notifyEnvironment(props),
+        detectionBus: props.detectionBus,
+        runtime: props.runtime,
+        logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+        removalPolicy,
+      });
+    }
   }
 
-  /** A CloudWatch alarm on `metric` ≥ 1 that notifies the alarm topic (also used by later stages). */
-  addAlarm(id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
+  /** The variables that tell a function where to deliver (topic, detection bus, dashboard domain) and how to log. */
+  private notifyEnvironment(props: SigmaDetectorProps): Record<string, string> {
+    return {
+      [ENV_TOPIC_ARN]: this.topic.topicArn,
+      ...(props.detectionBus ? { [ENV_DETECTION_BUS]: props.detectionBus.eventBusArn } : {}),
+      ...(props.auth0Domain ? { [ENV_AUTH0_DOMAIN]: props.auth0Domain } : {}),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+  }
+
+  /** A CloudWatch alarm on `metric` ≥ `threshold` (default 1) that notifies the alarm topic (also used by later stages). */
+  addAlarm(id: string, metric: cloudwatch.IMetric, description: string, threshold = 1): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
       alarmDescription: `auth0-sigma: ${description}`,
       metric,
-      threshold: 1,
+      threshold,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -287,6 +292,10 @@ export class SigmaDetector extends Construct {
     new CfnOutput(scope, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl, description: 'Auth0 log events EventBridge could not deliver' });
     new CfnOutput(scope, 'FailedInvocationQueueUrl', { value: this.failedInvocationQueue.queueUrl, description: 'Invocations that failed after all retries' });
     new CfnOutput(scope, 'EventBusName', { value: sourceBus.eventBusName, description: 'The bus Auth0 log events arrive on' });
+    if (this.state) {
+      new CfnOutput(scope, 'StateTableName', { value: this.state.table.tableName, description: 'DynamoDB table of correlation state' });
+      if (this.state.sweepFn) new CfnOutput(scope, 'SweepFunctionName', { value: this.state.sweepFn.functionName, description: 'The correlation sweep Lambda function (every minute)' });
+    }
   }
 
   private encryptedQueue(id: string): sqs.Queue {
@@ -303,6 +312,12 @@ export class SigmaDetector extends Construct {
   }
 }
 
+/** Correlation rules in the rule set file written at synth (lib/rules-artifact.ts). */
+function countCorrelationRules(rulesFile: string): number {
+  const model = JSON.parse(fs.readFileSync(rulesFile, 'utf8')) as RuleSetModel;
+  return model.rules.filter((r) => r.kind === 'correlation').length;
+}
+
 /**
  * An on-failure destination that only names the queue. CDK's SqsDestination would also grant the function
  * kms:ReEncrypt* and kms:GenerateDataKey* on the key; the role above grants exactly what sending needs.
@@ -315,6 +330,3 @@ class QueueDestination implements lambda.IDestination {
   }
 }
 
-function copyFileCommand(from: string, to: string): string {
-  return process.platform === 'win32' ? `copy /Y "${from}" "${to}"` : `cp "${from}" "${to}"`;
-}

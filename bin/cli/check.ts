@@ -1,5 +1,6 @@
 // `auth0-sigma check`: load and validate every rule, print every problem, exit 1 if any rule cannot run.
 
+import { checkCorrelations } from '../../lambda/sigma/correlation';
 import type { Diagnostic } from '../../lambda/sigma/types';
 import { EXIT_FAILURE, EXIT_OK, type CliIO } from './io';
 import { loadRuleSet, plural, printDiagnostics, type RuleOptions } from './rule-options';
@@ -23,7 +24,10 @@ export function runCheck(io: CliIO, options: RuleOptions): number {
   const skippedAt = new Set(result.skipped.map((s) => `${s.file}:${s.line}`));
   const shown = diagnostics.filter((d) => !(d.severity === 'note' && skippedAt.has(`${d.loc.file}:${d.loc.line}`)));
   printDiagnostics(out, shown);
-  if (shown.length > 0) out.write('\n');
+  // What the correlation engine would refuse at start (the same check fails `cdk synth`).
+  const correlationProblems = checkCorrelations(result.model.rules);
+  for (const problem of correlationProblems) out.write(`${problem.replace(/^(.*?:\d+): /, '$1: error: ')}\n`);
+  if (shown.length + correlationProblems.length > 0) out.write('\n');
 
   const enabled = result.model.rules;
   const detections = enabled.filter((r) => r.kind === 'detection').length;
@@ -35,7 +39,7 @@ export function runCheck(io: CliIO, options: RuleOptions): number {
 
   let failure: string | undefined;
   if (result.files.length === 0) failure = 'no rule files found (*.yml, *.yaml; *.test.yml are fixtures)';
-  else if (loaded.errors > 0) failure = `${plural(loaded.errors, 'error')}${options.strict && loaded.warnings === 0 ? ' (--strict: warnings count as errors)' : ''}`;
+  else if (loaded.errors + correlationProblems.length > 0) failure = `${plural(loaded.errors + correlationProblems.length, 'error')}${options.strict && loaded.warnings === 0 ? ' (--strict: warnings count as errors)' : ''}`;
   if (failure) {
     out.write(`check failed: ${failure}, ${plural(loaded.warnings, 'warning')}\n`);
     return EXIT_FAILURE;

@@ -15,6 +15,8 @@ export const ENV_TOPIC_ARN = 'SIGMA_TOPIC_ARN';
 export const ENV_DETECTION_BUS = 'SIGMA_DETECTION_BUS';
 export const ENV_AUTH0_DOMAIN = 'SIGMA_AUTH0_DOMAIN';
 export const ENV_RULES_FILE = 'SIGMA_RULES_FILE';
+/** The DynamoDB table of correlation state (set only when the rule set has correlation rules). */
+export const ENV_CORRELATION_TABLE = 'SIGMA_CORRELATION_TABLE';
 
 /** Namespace of the detector's CloudWatch metrics. */
 export const METRICS_NAMESPACE = 'Auth0Sigma';

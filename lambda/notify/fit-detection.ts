@@ -2,7 +2,7 @@
 // from the log (field_values), which an attacker can make large. This shrinks a detection step by step until
 // its JSON fits, so an oversized event still notifies (with shortened values) instead of failing forever.
 
-import type { Detection } from '../sigma/types';
+import type { CorrelationInfo, Detection, Scalar } from '../sigma/types';
 import { toText, truncate } from './sanitize';
 
 const FIELD_VALUE_CAP = 1024;
@@ -31,6 +31,23 @@ export function detectionJson(detection: Detection, maxBytes: number): string {
     log_id: detection.log_id ? truncate(detection.log_id, 256) : undefined,
     date: detection.date ? truncate(detection.date, 64) : undefined,
     type: detection.type ? truncate(detection.type, 64) : undefined,
+    // A correlation's group, window and log_ids are what its notification is about: kept, with values cut.
+    correlation: detection.correlation ? minimalCorrelation(detection.correlation) : undefined,
   };
   return JSON.stringify(minimal);
+}
+
+function minimalCorrelation(c: CorrelationInfo): CorrelationInfo {
+  const group: Record<string, Scalar> = {};
+  for (const [field, value] of Object.entries(c.group).slice(0, 20)) {
+    group[truncate(field, 128)] = typeof value === 'string' ? truncate(value, 256) : value;
+  }
+  return {
+    type: c.type,
+    group,
+    value: c.value,
+    window: { start: truncate(c.window.start, 64), end: truncate(c.window.end, 64) },
+    rules: c.rules.slice(0, 20).map((id) => truncate(id, 256)),
+    log_ids: c.log_ids.slice(0, 10).map((id) => truncate(id, 256)),
+  };
 }

@@ -24,12 +24,24 @@ export const SMS_MAX = 140;
 const DEFAULT_JSON_MAX_BYTES = 96 * 1024;
 const FIELD_MAX = 300;
 const LIST_MAX_ITEMS = 20;
+/** What a correlation's value measures, per type, as the email labels it. */
+const CORRELATION_MEASURE: Record<string, string> = {
+  event_count: 'Event count',
+  value_count: 'Distinct values',
+  temporal: 'Rules matched',
+  temporal_ordered: 'Rules matched in order',
+  value_sum: 'Sum',
+  value_avg: 'Average',
+  value_percentile: 'Percentile value',
+};
 
 export interface MessageContext {
   /** The event the detection came from, for fields the detection does not carry (user agent, tenant). */
   event?: NormalizedEvent;
   /** The tenant's canonical domain, for the dashboard link. */
   auth0Domain?: string;
+  /** Rule id → title, to name a correlation's rules (ids alone mean little to a reader). */
+  ruleTitles?: ReadonlyMap<string, string>;
 }
 
 export interface SnsMessage {
@@ -128,11 +140,22 @@ function emailText(detection: Detection, context: MessageContext): string {
   const c = detection.correlation;
   if (c) {
     lines.push('', 'Correlation:');
-    lines.push(`  Type: ${safeLine(c.type, 40)}, value: ${safeLine(c.value, 40)}`);
+    lines.push(`  Type: ${safeLine(c.type, 40)}`);
+    lines.push(`  ${CORRELATION_MEASURE[c.type] ?? 'Value'}: ${safeLine(c.value, 40)}`);
     lines.push(`  Window: ${safeLine(c.window.start, 64)} to ${safeLine(c.window.end, 64)}`);
     for (const [k, v] of Object.entries(c.group).slice(0, LIST_MAX_ITEMS)) lines.push(`  Group ${safeLine(k, 100)}: ${safeLine(v, FIELD_MAX)}`);
-    if (c.rules.length > 0) lines.push(`  Rules: ${safeLine(c.rules.join(', '), FIELD_MAX * 2)}`);
-    if (c.log_ids.length > 0) lines.push(`  Log ids: ${safeLine(c.log_ids.slice(0, 10).join(', '), FIELD_MAX * 2)}`);
+    if (c.rules.length > 0) {
+      const named = c.rules.slice(0, LIST_MAX_ITEMS).map((id) => {
+        const title = context.ruleTitles?.get(id);
+        return title ? `${safeLine(title, 120)} (${safeLine(id, 128)})` : safeLine(id, 128);
+      });
+      lines.push(`  Rules: ${named.join(', ')}`);
+    }
+    if (c.log_ids.length > 0) {
+      lines.push(`  Log ids: ${c.log_ids.slice(0, 10).map((id) => safeLine(id, 128)).join(', ')}`);
+      const first = dashboardLogUrl(context.auth0Domain, c.log_ids[0]);
+      if (first) lines.push(`  First log: ${first}`);
+    }
   }
 
   listSection(lines, 'False positives', meta.falsepositives);

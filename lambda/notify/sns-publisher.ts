@@ -8,6 +8,8 @@ import { buildSnsMessage } from './sns-message';
 export interface SnsNotifierOptions {
   topicArn: string;
   auth0Domain?: string;
+  /** Rule id → title, so a correlation's email names the rules involved by title too. */
+  ruleTitles?: ReadonlyMap<string, string>;
 }
 
 export class SnsNotifier implements DetectionSink {
@@ -23,7 +25,7 @@ export class SnsNotifier implements DetectionSink {
     // then the failure is thrown so Lambda retries the invocation (the SDK has already retried throttling).
     const results = await Promise.allSettled(
       items.map((item) => {
-        const message = buildSnsMessage(item.detection, { event: item.event, auth0Domain: this.options.auth0Domain });
+        const message = buildSnsMessage(item.detection, { event: item.event, auth0Domain: this.options.auth0Domain, ruleTitles: this.options.ruleTitles });
         return this.client.send(
           new PublishCommand({
             TopicArn: this.options.topicArn,

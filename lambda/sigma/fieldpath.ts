@@ -16,6 +16,8 @@ export interface CompiledPath {
    * the join would swallow a `{}` (an array marker is always a path step, never part of a literal key).
    */
   readonly joined: readonly (readonly (string | null)[])[];
+  /** No `{}` segment: the fast descent applies. */
+  readonly simple: boolean;
 }
 
 export function parseFieldPath(field: string): PathSegment[] {
@@ -49,7 +51,7 @@ export function compileSegments(segments: readonly PathSegment[], field?: string
     }
     joined.push(row);
   }
-  return { field, segments, joined };
+  return { field, segments, joined, simple: segments.every((s) => !s.each) };
 }
 
 const hasOwn = (obj: object, key: string): boolean => Object.prototype.hasOwnProperty.call(obj, key);
@@ -88,7 +90,38 @@ export const VISIT_STOPPED = 2;
  * order as `collectValues`) until it returns true.
  */
 export function visitValues(root: unknown, path: CompiledPath, visit: (value: unknown) => boolean): Visit {
-  return visitWalk(root, path, 0, visit);
+  const fast = path.simple ? descend(root, path) : NEEDS_WALK;
+  if (fast === NEEDS_WALK) return visitWalk(root, path, 0, visit);
+  if (fast === MISSING) return VISIT_MISSING;
+  return visitLeaf(fast, visit) ? VISIT_STOPPED : VISIT_PRESENT;
+}
+
+const NEEDS_WALK = Symbol('needs-walk');
+const MISSING = Symbol('missing');
+
+/**
+ * The common case without recursion: plain objects all the way down and no literal dotted key on the way. Gives
+ * up (NEEDS_WALK) as soon as an array or a dotted key that might resolve is met; the full walk then decides.
+ */
+function descend(root: unknown, path: CompiledPath): unknown {
+  const segments = path.segments;
+  const n = segments.length;
+  let node = root;
+  for (let i = 0; i < n; i++) {
+    if (node === null || typeof node !== 'object') return MISSING;
+    if (Array.isArray(node)) return NEEDS_WALK;
+    const row = path.joined[i];
+    for (let j = i + 1; j < n; j++) {
+      const joined = row[j];
+      if (joined === null) break;
+      if ((node as Record<string, unknown>)[joined] !== undefined) return NEEDS_WALK;
+    }
+    const key = segments[i].key;
+    const child = (node as Record<string, unknown>)[key];
+    if (child === undefined || !hasOwn(node, key)) return MISSING;
+    node = child;
+  }
+  return node;
 }
 
 function visitWalk(node: unknown, path: CompiledPath, i: number, visit: (value: unknown) => boolean): Visit {
@@ -245,7 +278,7 @@ export class FieldValueCache {
     entry.epoch = this.epoch;
     entry.count = 0;
     this.filling = entry;
-    entry.present = visitWalk(event, entry.path, 0, this.fill) !== VISIT_MISSING;
+    entry.present = visitValues(event, entry.path, this.fill) !== VISIT_MISSING;
     this.filling = null;
     return entry;
   }

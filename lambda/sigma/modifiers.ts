@@ -352,7 +352,9 @@ function parseNetwork(text: string): Network | undefined {
   const trimmed = text.trim();
   const slash = trimmed.indexOf('/');
   const address = slash < 0 ? trimmed : trimmed.slice(0, slash);
-  const addr = parseIp(address);
+  // A network is taken as written: `::ffff:0:0/96` stays an IPv6 network (addresses are converted, not networks).
+  const v4 = parseIPv4(address);
+  const addr = v4 >= 0 ? v4 : address.includes(':') && ipaddr.IPv6.isValid(address) ? ipaddr.IPv6.parse(address) : undefined;
   if (addr === undefined) return undefined;
   const max = typeof addr === 'number' ? 32 : 128;
   let prefix = max;
@@ -409,15 +411,15 @@ function parseIp(text: string): Address | undefined {
   return v6;
 }
 
-const MAPPED_IPV4 = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
+// Every spelling of an IPv4-mapped IPv6 address (::ffff:10.0.0.1, ::ffff:a00:1, 0:0:0:0:0:ffff:...) has `ffff`.
+const MAY_BE_MAPPED = /ffff/i;
 
 function parseIPv4OrMapped(text: string): number | undefined {
   const v4 = parseIPv4(text);
   if (v4 >= 0) return v4;
-  if (text.length > 22 || text.charCodeAt(0) !== 58 /* : */) return undefined;
-  const m = MAPPED_IPV4.exec(text);
-  if (m) return parseIp(text) as number | undefined; // the full parser validates the mapped form
-  return undefined;
+  if (!MAY_BE_MAPPED.test(text)) return undefined;
+  const addr = parseIp(text);
+  return typeof addr === 'number' ? addr : undefined;
 }
 
 function inNetwork(addr: Address, net: Network): boolean {
@@ -524,6 +526,14 @@ interface Comparison<P> {
   groups: ValueTest<P>[][];
 }
 
+/**
+ * A cached predicate that holds exactly when some folded value of `entry` is in `values` (plain equality items):
+ * the rule set can then find the rules by a lookup on the event's value.
+ */
+export type ExactPredicate = ((event: NormalizedEvent) => boolean) & {
+  exactLookup?: { entry: CachedField; values: ReadonlySet<string> };
+};
+
 /** A visitor with per-walk state (for `all`): `start` resets it before each walk. */
 interface Decider {
   start(): void;
@@ -564,6 +574,38 @@ export function compileFieldItem(item: FieldItem, options: EngineOptions, cache?
 function cachedMatcher(cache: FieldValueCache, field: string, comparison: Comparison<unknown>, spec: ItemSpec) {
   const entry = cache.entry(field);
   if (comparison.foldsOnly) {
+    const plainOr = !spec.all && !spec.neq && comparison.groups.every((g) => g.length === 1);
+    if (plainOr) {
+      // The common shape (a value or a list of values, ORed): equality values become one Set lookup, the other
+      // patterns a flat list of tests over the folded values.
+      const exact = new Set<string>();
+      const others: ValueTest<string>[] = [];
+      for (const [test] of comparison.groups as ValueTest<string>[][]) {
+        const literal = (test as { exact?: string }).exact;
+        if (literal !== undefined) exact.add(literal);
+        else others.push(test);
+      }
+      const useSet = exact.size > 0;
+      const single = others.length === 1 ? others[0] : null;
+      const predicate = (event: NormalizedEvent): boolean => {
+        if (entry.epoch !== cache.epoch) cache.read(entry, event);
+        const folded = entry.foldedEpoch === cache.epoch ? entry.folded : foldedValues(entry, cache.epoch);
+        for (let i = 0; i < entry.count; i++) {
+          const p = folded[i];
+          if (p === undefined) continue;
+          if (useSet && exact.has(p)) return true;
+          if (single !== null) {
+            if (single(p)) return true;
+          } else {
+            for (let t = 0; t < others.length; t++) if (others[t](p)) return true;
+          }
+        }
+        return false;
+      };
+      // Equality-only items tell the rule set their values so it can look rules up instead of running them.
+      if (others.length === 0) (predicate as ExactPredicate).exactLookup = { entry, values: exact };
+      return predicate;
+    }
     // Values arrive already folded: the decider's prepare only skips values without a string form.
     const decider = buildDecider({ prepare: (p) => p, groups: comparison.groups }, spec);
     const { start, visit } = decider;
@@ -584,7 +626,8 @@ function cachedMatcher(cache: FieldValueCache, field: string, comparison: Compar
   };
 }
 
-function foldedValues(entry: CachedField, epoch: number): (string | undefined)[] {
+/** The entry's values case-folded (string forms; undefined for values without one), computed once per event. */
+export function foldedValues(entry: CachedField, epoch: number): (string | undefined)[] {
   if (entry.foldedEpoch !== epoch) {
     entry.foldedEpoch = epoch;
     for (let i = 0; i < entry.count; i++) {
@@ -754,7 +797,8 @@ function buildComparison(item: FieldItem, spec: ItemSpec, options: EngineOptions
   if (spec.cidr) {
     const networks = values.map((rv) => parseNetwork(String(rv))!);
     // With IPv4 networks only, an IPv6 address can match only in its IPv4-mapped form: no full IPv6 parse.
-    const parse = networks.some((n) => n.kind === 'ipv6') ? parseIp : parseIPv4OrMapped;
+    // (Not under neq: there a valid IPv6 address outside the networks must count as different.)
+    const parse = spec.neq || networks.some((n) => n.kind === 'ipv6') ? parseIp : parseIPv4OrMapped;
     return {
       prepare: (v) => (typeof v === 'string' ? parse(v) : undefined),
       groups: networks.map((net) => [(addr: unknown) => inNetwork(addr as Address, net)]),
@@ -811,7 +855,9 @@ function buildStringComparison(item: FieldItem, spec: ItemSpec): Comparison<unkn
     }
     return alternatives.map((tokens) => {
       const test: StringTest = compileTokens(wrap(tokens), { caseSensitive }, text);
-      return test.test as ValueTest<unknown>;
+      const fn = test.test as ValueTest<unknown> & { exact?: string };
+      if (test.exact !== undefined) fn.exact = test.exact;
+      return fn;
     });
   });
   const windash = spec.windash;

@@ -5,8 +5,8 @@
 import { CachedField, FieldValueCache } from './fieldpath';
 import { compileSearchNode, CompiledSearch, EventPredicate, searchFields } from './matcher';
 import { explainCondition, explainSearch, ExplainNode } from './explain';
-import { stringForm } from './modifiers';
-import { ConditionNode, EngineOptions, NormalizedEvent, RuleModel, RuleSetModel, SearchNode } from './types';
+import { ExactPredicate, foldedValues, stringForm } from './modifiers';
+import { ConditionNode, EngineOptions, FieldItem, NormalizedEvent, RuleModel, RuleSetModel, SearchNode } from './types';
 import { foldCase, hasWildcards, literalText, parseWildcard } from './wildcards';
 
 export interface RuleMatch {
@@ -34,6 +34,22 @@ interface CompiledRule {
   requiredTypes: Set<string> | null;
 }
 
+/** A rule in a `data.type` bucket, with its condition specialised for events whose only type is the bucket's. */
+interface BucketEntry {
+  rule: CompiledRule;
+  position: number;
+  test: EventPredicate;
+}
+
+/**
+ * The rules of one `data.type` value. Rules whose specialised condition is a single equality item are found by a
+ * lookup on the event's value of that field (`lookups`) instead of being run one by one.
+ */
+interface Bucket {
+  entries: BucketEntry[];
+  lookups: { entry: CachedField; byValue: Map<string, BucketEntry[]> }[];
+}
+
 export class CompiledRuleSet {
   /** The detection rules, in model order. */
   readonly rules: readonly RuleModel[];
@@ -41,7 +57,10 @@ export class CompiledRuleSet {
   readonly options: EngineOptions;
   private readonly compiled: CompiledRule[];
   private readonly byId = new Map<string, CompiledRule>();
-  private readonly typeIndex = new Map<string, CompiledRule[]>();
+  private readonly typeIndex = new Map<string, Bucket>();
+  private readonly positions = new Map<RuleModel, number>();
+  /** Rules already found for the current event through a lookup (several values may reach one rule). */
+  private readonly found = new Set<CompiledRule>();
   private readonly unindexed: CompiledRule[] = [];
   private readonly useIndex: boolean;
   /** Event values shared by all rules during one `match` call. */
@@ -57,14 +76,30 @@ export class CompiledRuleSet {
     this.ruleIds = detections.map((r) => r.id);
     for (const c of this.compiled) {
       this.byId.set(c.rule.id, c);
+      this.positions.set(c.rule, c.position);
       if (c.requiredTypes === null) {
         this.unindexed.push(c);
         continue;
       }
       for (const type of c.requiredTypes) {
         let bucket = this.typeIndex.get(type);
-        if (!bucket) this.typeIndex.set(type, (bucket = []));
-        bucket.push(c);
+        if (!bucket) this.typeIndex.set(type, (bucket = { entries: [], lookups: [] }));
+        const test = specializeCondition(c, type);
+        // A rule that cannot match events of this type stays out of the bucket.
+        if (test === FALSE) continue;
+        const entry: BucketEntry = { rule: c, position: c.position, test };
+        const lookup = (test as ExactPredicate).exactLookup;
+        if (!lookup) {
+          bucket.entries.push(entry);
+          continue;
+        }
+        let group = bucket.lookups.find((l) => l.entry === lookup.entry);
+        if (!group) bucket.lookups.push((group = { entry: lookup.entry, byValue: new Map() }));
+        for (const value of lookup.values) {
+          const list = group.byValue.get(value);
+          if (list) list.push(entry);
+          else group.byValue.set(value, [entry]);
+        }
       }
     }
   }
@@ -74,30 +109,64 @@ export class CompiledRuleSet {
     const out: RuleMatch[] = [];
     this.cache.begin();
     if (!this.useIndex) {
-      for (let i = 0; i < this.compiled.length; i++) this.tryRule(this.compiled[i], event, out);
+      for (let i = 0; i < this.compiled.length; i++) this.tryRule(this.compiled[i], this.compiled[i].test, event, out);
       return out;
     }
     const types = this.cache.read(this.typeEntry, event);
-    let bucket: CompiledRule[] | undefined;
-    if (types.count === 1) {
-      const s = stringForm(types.values[0]);
-      bucket = s === undefined ? undefined : this.typeIndex.get(foldCase(s));
-    } else if (types.count > 1) {
-      bucket = this.bucketForMany(types.values.slice(0, types.count));
-    }
     const always = this.unindexed;
+    let bucket: Bucket | undefined;
+    if (types.count === 1) {
+      // Folded through the cache: rules comparing data.type reuse it.
+      const folded = foldedValues(types, this.cache.epoch)[0];
+      bucket = folded === undefined ? undefined : this.typeIndex.get(folded);
+    } else if (types.count > 1) {
+      // Several type values (an array, or a literal `data.type` key too): the generic conditions, over every
+      // bucket the values reach.
+      const rules = this.rulesForTypes(types.values.slice(0, types.count));
+      for (let i = 0; i < rules.length; i++) this.tryRule(rules[i], rules[i].test, event, out);
+      return out;
+    }
     if (!bucket) {
-      for (let i = 0; i < always.length; i++) this.tryRule(always[i], event, out);
+      for (let i = 0; i < always.length; i++) this.tryRule(always[i], always[i].test, event, out);
       return out;
     }
     // Both lists are in rule order: merge them so results keep the rule-set order.
+    const entries = bucket.entries;
     let a = 0;
     let b = 0;
-    while (a < bucket.length || b < always.length) {
-      if (b >= always.length || (a < bucket.length && bucket[a].position < always[b].position)) this.tryRule(bucket[a++], event, out);
-      else this.tryRule(always[b++], event, out);
+    while (a < entries.length || b < always.length) {
+      if (b >= always.length || (a < entries.length && entries[a].position < always[b].position)) {
+        const entry = entries[a++];
+        this.tryRule(entry.rule, entry.test, event, out);
+      } else {
+        const c = always[b++];
+        this.tryRule(c, c.test, event, out);
+      }
     }
+    if (bucket.lookups.length) this.lookupRules(bucket, event, out);
     return out;
+  }
+
+  /** Rules found by value lookups match outright; results are then put back in rule-set order. */
+  private lookupRules(bucket: Bucket, event: NormalizedEvent, out: RuleMatch[]): void {
+    const before = out.length;
+    const epoch = this.cache.epoch;
+    for (const { entry, byValue } of bucket.lookups) {
+      const e = this.cache.read(entry, event);
+      const folded = foldedValues(e, epoch);
+      for (let i = 0; i < e.count; i++) {
+        const value = folded[i];
+        const rules = value === undefined ? undefined : byValue.get(value);
+        if (!rules) continue;
+        for (const r of rules) {
+          if (this.found.has(r.rule)) continue;
+          this.found.add(r.rule);
+          this.tryRule(r.rule, TRUE, event, out);
+        }
+      }
+    }
+    this.found.clear();
+    if (out.length > before && out.length > 1) out.sort((x, y) => this.positions.get(x.rule)! - this.positions.get(y.rule)!);
   }
 
   /** Why the rule does or does not match the event. Throws for an unknown rule id or a correlation rule. */
@@ -137,23 +206,22 @@ export class CompiledRuleSet {
     return c;
   }
 
-  private tryRule(c: CompiledRule, event: NormalizedEvent, out: RuleMatch[]): void {
-    if (!c.test(event)) return;
+  private tryRule(c: CompiledRule, test: EventPredicate, event: NormalizedEvent, out: RuleMatch[]): void {
+    if (!test(event)) return;
     const matched: string[] = [];
     for (const { name, search } of c.identifiers) if (search.test(event)) matched.push(name);
     out.push({ rule: c.rule, matched });
   }
 
-  // An event with several `data.type` values (an array, or a literal `data.type` key too): union of buckets.
-  private bucketForMany(types: unknown[]): CompiledRule[] | undefined {
-    const seen = new Set<CompiledRule>();
-    for (const t of types) {
-      const s = stringForm(t);
-      const bucket = s === undefined ? undefined : this.typeIndex.get(foldCase(s));
-      if (bucket) for (const c of bucket) seen.add(c);
-    }
-    return seen.size ? [...seen].sort((x, y) => x.position - y.position) : undefined;
+  /** The unindexed rules and every rule requiring one of the type values, in rule order. */
+  private rulesForTypes(types: unknown[]): CompiledRule[] {
+    return this.compiled.filter((c) => c.requiredTypes === null || types.some((t) => hasKey(c.requiredTypes!, t)));
   }
+}
+
+function hasKey(keys: Set<string>, value: unknown): boolean {
+  const s = stringForm(value);
+  return s !== undefined && keys.has(foldCase(s));
 }
 
 function compileRule(rule: RuleModel, position: number, options: EngineOptions, cache: FieldValueCache): CompiledRule {
@@ -170,41 +238,49 @@ function compileRule(rule: RuleModel, position: number, options: EngineOptions, 
     identifiers.push({ name, search });
     byName.set(name, search);
   }
-  const test = compileCondition(detection.condition, byName, rule);
+  const test = compileCondition(detection.condition, (name) => {
+    const search = byName.get(name);
+    if (!search) throw new Error(`rule '${rule.title}' (${rule.id}): condition names unknown identifier '${name}'`);
+    return search.test;
+  });
   const fields: string[] = [];
   for (const { search } of identifiers) searchFields(search, fields);
   const requiredTypes = conditionTypes(detection.condition, detection.identifiers);
   return { position, rule, identifiers, byName, test, fields, requiredTypes };
 }
 
-/** The condition as one closure over the identifiers' predicates. */
-function compileCondition(node: ConditionNode, byName: Map<string, CompiledSearch>, rule: RuleModel): EventPredicate {
-  const lookup = (name: string): EventPredicate => {
-    const search = byName.get(name);
-    if (!search) throw new Error(`rule '${rule.title}' (${rule.id}): condition names unknown identifier '${name}'`);
-    return search.test;
-  };
+/** Constant predicates, recognised by identity so conditions fold them away. */
+const TRUE: EventPredicate = () => true;
+const FALSE: EventPredicate = () => false;
+
+/** The condition as one closure over the identifiers' predicates (constant parts folded away). */
+function compileCondition(node: ConditionNode, lookup: (name: string) => EventPredicate): EventPredicate {
   switch (node.op) {
     case 'id':
       return lookup(node.name);
     case 'not': {
-      const inner = compileCondition(node.arg, byName, rule);
+      const inner = compileCondition(node.arg, lookup);
+      if (inner === TRUE) return FALSE;
+      if (inner === FALSE) return TRUE;
       return (e) => !inner(e);
     }
     case 'and':
     case 'or': {
-      const args = node.args.map((a) => compileCondition(a, byName, rule));
+      const args = node.args.map((a) => compileCondition(a, lookup));
       return node.op === 'and' ? every(args) : some(args);
     }
     case 'of': {
       const args = node.names.map(lookup);
-      if (args.length === 0) return () => false;
+      if (args.length === 0) return FALSE;
       return node.quantifier === 'all' ? every(args) : some(args);
     }
   }
 }
 
-function every(tests: EventPredicate[]): EventPredicate {
+function every(input: EventPredicate[]): EventPredicate {
+  if (input.includes(FALSE)) return FALSE;
+  const tests = input.filter((t) => t !== TRUE);
+  if (tests.length === 0) return TRUE;
   if (tests.length === 1) return tests[0];
   if (tests.length === 2) {
     const [a, b] = tests;
@@ -216,7 +292,10 @@ function every(tests: EventPredicate[]): EventPredicate {
   };
 }
 
-function some(tests: EventPredicate[]): EventPredicate {
+function some(input: EventPredicate[]): EventPredicate {
+  if (input.includes(TRUE)) return TRUE;
+  const tests = input.filter((t) => t !== FALSE);
+  if (tests.length === 0) return FALSE;
   if (tests.length === 1) return tests[0];
   if (tests.length === 2) {
     const [a, b] = tests;
@@ -226,6 +305,44 @@ function some(tests: EventPredicate[]): EventPredicate {
     for (let i = 0; i < tests.length; i++) if (tests[i](e)) return true;
     return false;
   };
+}
+
+/**
+ * The rule's condition for events whose one and only `data.type` value folds to `type`: every plain `data.type`
+ * equality item is then a known constant, which removes it (and often whole branches) from the evaluation.
+ */
+function specializeCondition(c: CompiledRule, type: string): EventPredicate {
+  const specialized = new Map<string, EventPredicate>();
+  for (const { name, search } of c.identifiers) specialized.set(name, specializeSearch(search, type));
+  return compileCondition(c.rule.detection!.condition, (name) => specialized.get(name) ?? FALSE);
+}
+
+function specializeSearch(search: CompiledSearch, type: string): EventPredicate {
+  switch (search.kind) {
+    case 'map':
+      return every(search.items.map((m) => {
+        const keys = plainTypeKeys(m.item);
+        if (keys) return keys.has(type) ? TRUE : FALSE;
+        return m.matchesCached ?? m.matches;
+      }));
+    case 'anyOf':
+      return some(search.alternatives.map((alt) => specializeSearch(alt, type)));
+    case 'keywords':
+      return search.test;
+  }
+}
+
+/** Folded values of a plain `data.type` equality item (no modifiers, no wildcards, no null), else null. */
+function plainTypeKeys(item: FieldItem): Set<string> | null {
+  if (item.field !== INDEX_FIELD || !item.modifiers.every((m) => m === 'expand')) return null;
+  const keys = new Set<string>();
+  for (const value of item.values) {
+    if (value === null) return null;
+    const tokens = parseWildcard(String(value));
+    if (hasWildcards(tokens)) return null;
+    keys.add(foldCase(literalText(tokens)));
+  }
+  return keys;
 }
 
 // ---------------------------------------------------------------------------------------------------------

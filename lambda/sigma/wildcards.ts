@@ -18,6 +18,8 @@ export interface StringTest {
   readonly caseSensitive: boolean;
   /** The pattern as written (before folding), for explanations. */
   readonly source: string;
+  /** For `exact` tests: the (folded) string the value must equal, so callers can group them in a Set. */
+  readonly exact?: string;
   test(prepared: string): boolean;
 }
 
@@ -115,12 +117,12 @@ export function compileTokens(input: readonly WildcardToken[], options: PatternO
   };
   const isStar = (i: number): boolean => tokens[i]?.kind === 'star';
 
-  if (n === 0) return { ...base, kind: 'exact', test: (v) => v === '' };
+  if (n === 0) return { ...base, kind: 'exact', exact: '', test: (v) => v === '' };
   if (!tokens.some((t) => t.kind === 'one')) {
     if (n === 1 && isStar(0)) return { ...base, kind: 'any', test: () => true };
     if (n === 1) {
       const text = lit(0)!;
-      return { ...base, kind: 'exact', test: (v) => v === text };
+      return { ...base, kind: 'exact', exact: text, test: (v) => v === text };
     }
     if (n === 2 && isStar(1)) {
       const text = lit(0)!;

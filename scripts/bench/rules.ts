@@ -31,7 +31,8 @@ const SHAPES: readonly (readonly [RuleShape, number])[] = [
 ];
 
 /**
- * `count` rules: about one in eight is a correlation over one of the detection rules written before it (the
+ * `count` rules, selective the way real detections are (most match a small share of their event type): about
+ * one in eight is a correlation over one of the detection rules written before it (the
  * referenced rules are then correlation base rules that do not alert alone).
  */
 export function generateRuleSet(count: number, seed = 7): GeneratedRuleSet {
@@ -73,11 +74,11 @@ export function generateRuleSet(count: number, seed = 7): GeneratedRuleSet {
         detection['condition'] = 'selection';
         break;
       case 'type-list-contains':
-        detection['selection'] = { 'data.type': type, 'data.description|contains': r.pick(['password', 'blocked', 'rate limit', 'grant', 'secret']) };
+        detection['selection'] = { 'data.type': type, 'data.description|contains': r.pick(['leaked', 'blocked', 'rate limit', 'grant', 'secret', 'password']) };
         detection['condition'] = 'selection';
         break;
       case 'wildcard':
-        detection['selection'] = { 'data.type': type, 'data.user_name': r.pick(['admin*@example.com', '*@example.net', 'person1?@*', 'svc-*']) };
+        detection['selection'] = { 'data.type': type, 'data.user_name': r.pick(['admin*@example.com', '*@attacker.example', 'person1?@*', 'svc-*', '*+test@*']) };
         detection['condition'] = 'selection';
         break;
       case 'regex':
@@ -100,8 +101,8 @@ export function generateRuleSet(count: number, seed = 7): GeneratedRuleSet {
         break;
       }
       case 'filter':
-        detection['selection'] = { 'data.type': type };
-        detection['filter_known'] = { 'data.ip|cidr': ['10.0.0.0/8', '172.16.0.0/12'], 'data.user_agent|startswith': 'Chrome' };
+        detection['selection'] = { 'data.type': type, 'data.user_agent|startswith': r.pick(['python-requests/', 'curl/', 'Go-http-client/', 'sqlmap/']) };
+        detection['filter_known'] = { 'data.ip|cidr': ['10.0.0.0/8', '172.16.0.0/12'] };
         detection['condition'] = 'selection and not filter_known';
         break;
     }

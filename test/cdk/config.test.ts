@@ -33,6 +33,7 @@ test('the minimal configuration gets the documented defaults', () => {
     logRetentionDays: 90,
     alarmEmails: [],
     reservedConcurrency: undefined,
+    prefilter: true,
   });
 });
 

@@ -2,6 +2,7 @@ import * as fc from 'fast-check';
 import {
   base64OffsetVariants, compileFieldItem, parseIsoDate, regexWarnings, timePartOf, toNumber, validateFieldItem,
 } from '../../lambda/sigma/modifiers';
+import { FieldValueCache } from '../../lambda/sigma/fieldpath';
 import { DEFAULT_ENGINE_OPTIONS, FieldItem, NormalizedEvent, Scalar, ValueModifier } from '../../lambda/sigma/types';
 
 const loc = { file: 'rules/t.yml', line: 3, col: 5 };
@@ -243,7 +244,17 @@ describe('cidr', () => {
     expect(matches('data.ip|cidr', '2001:db8::/32', { ip: '2001:db8:d2a3:455f::e2b7' })).toBe(true);
     expect(matches('data.ip|cidr', '2001:db8::/32', { ip: '2001:db9::1' })).toBe(false);
     expect(matches('data.ip|cidr', '10.0.0.0/8', { ip: '::ffff:10.1.2.3' })).toBe(true);
+    expect(matches('data.ip|cidr', '10.0.0.0/8', { ip: '::FFFF:a01:203' })).toBe(true);
+    expect(matches('data.ip|cidr', '10.0.0.0/8', { ip: '0:0:0:0:0:ffff:b01:203' })).toBe(false);
+    expect(matches('data.ip|cidr', '::ffff:0:0/96', { ip: '10.1.2.3' })).toBe(true);
+    expect(matches('data.ip|cidr', ['10.0.0.0/8', '2001:db8::/32'], { ip: '::ffff:10.1.2.3' })).toBe(true);
     expect(matches('data.ip|cidr', '10.0.0.0/8', { ip: '2001:db8::1' })).toBe(false);
+  });
+  it('neq: a valid address outside every network; never a non-address', () => {
+    expect(matches('data.ip|cidr|neq', '10.0.0.0/8', { ip: '2001:db8::1' })).toBe(true);
+    expect(matches('data.ip|cidr|neq', '10.0.0.0/8', { ip: '11.0.0.1' })).toBe(true);
+    expect(matches('data.ip|cidr|neq', '10.0.0.0/8', { ip: '10.0.0.1' })).toBe(false);
+    expect(matches('data.ip|cidr|neq', '10.0.0.0/8', { ip: 'nope' })).toBe(false);
   });
   it('never matches a value that is not an IP address', () => {
     for (const v of ['not-an-ip', '10.1', '0x0a000001', '', 167772161, null, '10.0.0.0/8']) {
@@ -447,5 +458,38 @@ describe('validateFieldItem', () => {
   });
   it('compileFieldItem refuses an invalid item', () => {
     expect(() => compileFieldItem(item('data.x', ['gt'], ['ten']), DEFAULT_ENGINE_OPTIONS)).toThrow(/needs a number/);
+  });
+});
+
+describe('the per-event cache used by rule sets gives the same answers as standalone matching', () => {
+  const specs: [string, Scalar[]][] = [
+    ['data.type', ['seccft', 'fp']], ['data.type|cased', ['SECCFT']], ['data.type|neq', ['fp']], ['data.type|all', ['fp', 'f']],
+    ['data.user_name|contains', ['admin']], ['data.user_name|startswith', ['ADM', 'x']], ['data.user_name', ['*@example.org', 'a?c']],
+    ['data.n|gt', [5]], ['data.n|lte', ['5']], ['data.date|hour|gte', [22]], ['data.date|month', [3]],
+    ['data.ip|cidr', ['10.0.0.0/8', '2001:db8::/32']], ['data.ip|cidr|neq', ['10.0.0.0/8']], ['data.ua|re|i', ['^curl/']],
+    ['data.cmd|windash|contains', ['-force']], ['data.v|base64offset|contains', ['ping']], ['data.list', ['b']],
+    ['data.list|all', ['a', 'b']], ['data.obj.k', ['v']], ['data.name', ['ÉLODIE']],
+  ];
+  const events: Record<string, unknown>[] = [
+    { type: 'SECCFT', user_name: 'Admin@Example.org', n: 6, date: '2025-03-10T22:45:30Z', ip: '10.1.2.3', ua: 'CURL/8', cmd: 'x /force', v: Buffer.from('a ping').toString('base64'), list: ['a', 'b'], obj: { k: 'V' }, name: 'élodie' },
+    { type: 'fp', user_name: 'abc', n: '5', date: '2025-04-10T01:00:00Z', ip: '2001:db8::1', ua: 'wget', cmd: 'x', v: 'x', list: [], obj: [{ k: 'v' }, { k: 'w' }], name: 'elodie' },
+    { type: ['fp', 'f'], n: 'five', date: 'never', ip: 'nope', list: 'b' },
+    {},
+  ];
+  it.each(specs)('%s %j', (spec, values) => {
+    const [name, ...mods] = spec.split('|');
+    const it = item(name, mods, values);
+    const cache = new FieldValueCache();
+    const matcher = compileFieldItem(it, DEFAULT_ENGINE_OPTIONS, cache);
+    const results = events.map((data) => {
+      const event = { log_id: 'L', data };
+      cache.begin();
+      const cached = (matcher.matchesCached ?? matcher.matches)(event);
+      expect(cached).toBe(compileFieldItem(it, DEFAULT_ENGINE_OPTIONS).matches(event));
+      return cached;
+    });
+    // Each spec is written so that at least one event matches and at least one does not.
+    expect(results).toContain(true);
+    expect(results).toContain(false);
   });
 });

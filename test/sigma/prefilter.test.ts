@@ -345,7 +345,8 @@ const scalarValue = fc.oneof(
 );
 
 const itemArb = fc.record({
-  field: fc.constantFrom(...FIELDS),
+  // data.type most often: every rule that pins the type then meets events of that type.
+  field: fc.oneof({ weight: 3, arbitrary: fc.constant('data.type') }, { weight: 7, arbitrary: fc.constantFrom(...FIELDS) }),
   modifier: fc.constantFrom(...MODIFIERS),
   values: fc.oneof({ weight: 4, arbitrary: scalarValue }, { weight: 2, arbitrary: fc.array(scalarValue, { minLength: 1, maxLength: 3 }) }, { weight: 1, arbitrary: fc.constant(null) }),
 });
@@ -363,7 +364,7 @@ function itemFor(modifier: string, values: unknown): unknown {
 }
 
 const identifierArb = fc.oneof(
-  { weight: 6, arbitrary: fc.array(itemArb, { minLength: 1, maxLength: 3 }).map((items) => ({ kind: 'map' as const, items })) },
+  { weight: 6, arbitrary: fc.array(itemArb, { minLength: 1, maxLength: 2 }).map((items) => ({ kind: 'map' as const, items })) },
   { weight: 2, arbitrary: fc.array(fc.array(itemArb, { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 3 }).map((alts) => ({ kind: 'list' as const, alts })) },
   { weight: 1, arbitrary: fc.array(fc.constantFrom('seccft', 'abc', 'kim', 'tr*'), { minLength: 1, maxLength: 2 }).map((kw) => ({ kind: 'keywords' as const, kw })) },
 );
@@ -378,7 +379,7 @@ const ruleArb = fc
   .record({
     sel: identifierArb,
     filter: identifierArb,
-    condition: fc.constantFrom('sel', 'sel and not filter', 'sel or filter', 'sel and filter', '1 of them', 'all of them', 'not filter', 'sel or not filter'),
+    condition: fc.constantFrom('sel', 'sel', 'sel', 'sel and not filter', 'sel or filter', 'sel and filter', '1 of them', 'all of them', 'not filter', 'sel or not filter'),
   })
   .map(({ sel, filter, condition }) => {
     const body = (id: typeof sel): unknown => (id.kind === 'map' ? mapOf(id.items) : id.kind === 'list' ? id.alts.map(mapOf) : id.kw);
@@ -387,7 +388,7 @@ const ruleArb = fc
 
 const leafValue = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...TEXT, 'abxyzbc', 'seccftx', 'admin@example.com', '403', 'true ') },
-  { weight: 2, arbitrary: fc.constantFrom(200, 1.5, 0, 403, 2e2, -1) },
+  { weight: 4, arbitrary: fc.constantFrom(200, 1.5, 0, 403, 2e2, -1) },
   { weight: 1, arbitrary: fc.constantFrom(true, false, null) },
 );
 const fieldValue = fc.oneof(

@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+import { compileSearch } from '../../lambda/sigma/matcher';
 import { CompiledRuleSet, conditionTypes } from '../../lambda/sigma/ruleset';
 import {
   ConditionNode, DEFAULT_ENGINE_OPTIONS, FieldItem, NormalizedEvent, RuleModel, RuleSetModel, Scalar, SearchNode, ValueModifier,
@@ -123,6 +124,14 @@ describe('data.type index derivation', () => {
     const s = new CompiledRuleSet(model(rule('a', { sel }, id('sel')), rule('b', { s: map(field('data.type', 'x*')) }, id('s')), rule('c', { sel }, id('sel'))));
     expect(s.indexStats()).toEqual({ indexed: 2, unindexed: 1, types: 2 });
   });
+  it('AND of two type requirements is not intersected: data.type may hold several values', () => {
+    // Found by the property test below: one value meets each item.
+    const r = rule('two', { s: map(field('data.type', 's'), field('data.type', 'a\\*', 'sapi')) }, id('s'));
+    const s = new CompiledRuleSet(model(r));
+    expect(ids(s, { log_id: 'L', data: { type: ['s'] }, 'data.type': 'a*' } as NormalizedEvent)).toEqual(['two']);
+    expect(ids(s, ev({ type: ['s', 'SAPI'] }))).toEqual(['two']);
+    expect(ids(s, ev({ type: 's' }))).toEqual([]);
+  });
   it('an event with several data.type values visits every matching bucket', () => {
     const s = new CompiledRuleSet(model(rule('a', { s: map(field('data.type', 'a')) }, id('s')), rule('b', { s: map(field('data.type', 'b')) }, id('s'))));
     expect(ids(s, ev({ type: ['b', 'a'] }))).toEqual(['a', 'b']);
@@ -177,7 +186,25 @@ describe('property: the data.type index never changes the result', () => {
       const m = model(...rules.map((r, i) => rule(`r${i}`, { s1: r.s1, s2: r.s2, s3: r.s3 }, r.condition)));
       const indexed = new CompiledRuleSet(m);
       const exhaustive = new CompiledRuleSet(m, { index: false });
-      for (const e of events) expect(indexed.match(e)).toEqual(exhaustive.match(e));
+      // A reference built independently of the rule set: standalone (uncached) searches and a direct recursion.
+      const reference = (e: NormalizedEvent) => m.rules.filter((r) => {
+        const tests = new Map(Object.entries(r.detection!.identifiers).map(([n, node]) => [n, compileSearch(node, DEFAULT_ENGINE_OPTIONS)]));
+        const evaluate = (c: ConditionNode): boolean => {
+          switch (c.op) {
+            case 'id': return tests.get(c.name)!(e);
+            case 'not': return !evaluate(c.arg);
+            case 'and': return c.args.every(evaluate);
+            case 'or': return c.args.some(evaluate);
+            case 'of': return c.quantifier === 'all' ? c.names.every((n) => tests.get(n)!(e)) : c.names.some((n) => tests.get(n)!(e));
+          }
+        };
+        return evaluate(r.detection!.condition);
+      }).map((r) => r.id);
+      for (const e of events) {
+        const found = indexed.match(e);
+        expect(found).toEqual(exhaustive.match(e));
+        expect(found.map((x) => x.rule.id)).toEqual(reference(e));
+      }
     }), { numRuns: 400 });
   });
 });

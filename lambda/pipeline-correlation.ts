@@ -1,0 +1,41 @@
+// The correlation stage of the Lambda functions (detector and sweep): the engine's Correlator over the DynamoDB
+// store, built once per cold start. No table and no correlator when the rule set has no correlation rule.
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ENV_CORRELATION_TABLE } from './notify/constants';
+import { Correlator } from './sigma/correlation';
+import type { RuleSetModel } from './sigma/types';
+import { DynamoDbCorrelationStore } from './state/dynamodb-store';
+
+export interface CorrelationStageOptions {
+  dynamoDbClient?: DynamoDBClient;
+  /** Wall clock for the store (TTL floor). Default Date.now. */
+  clock?: () => number;
+}
+
+export function hasCorrelationRules(model: RuleSetModel): boolean {
+  return model.rules.some((r) => r.kind === 'correlation');
+}
+
+/** Thrown when the rule set needs the correlation table but the function was deployed without it. */
+export class CorrelationTableMissingError extends Error {}
+
+/**
+ * The DynamoDB-backed Correlator for `model`, or undefined when the model has no correlation rule. A model with
+ * correlations but no table name in `env` is a deployment mistake (the construct always sets it): refused, so
+ * correlations are never silently off.
+ */
+export function createCorrelator(model: RuleSetModel, env: NodeJS.ProcessEnv, options: CorrelationStageOptions = {}): Correlator | undefined {
+  if (!hasCorrelationRules(model)) return undefined;
+  const tableName = env[ENV_CORRELATION_TABLE];
+  if (!tableName) {
+    const count = model.rules.filter((r) => r.kind === 'correlation').length;
+    throw new CorrelationTableMissingError(
+      `the rule set has ${count} correlation rule(s) but ${ENV_CORRELATION_TABLE} is not set: deploy with the SigmaDetector construct ` +
+        `(it creates the table when the rules have correlations), or set ${ENV_CORRELATION_TABLE} to a table with the correlation schema`,
+    );
+  }
+  // A few more attempts than the default: throttling of a hot group partition should slow down, not fail, an event.
+  const client = options.dynamoDbClient ?? new DynamoDBClient({ maxAttempts: 5 });
+  return new Correlator(model.rules, new DynamoDbCorrelationStore({ client, tableName, clock: options.clock }));
+}

@@ -1,0 +1,173 @@
+// Worst-case cost of every backtracking regex the engine can run on attacker-controlled values:
+// - each `re` value of the shipped rules (run on values cut to the engine's regexValueCap);
+// - each wildcard pattern of the shipped rules that compiles to a regex (`?` wildcards);
+// - the engine's own wildcard-to-regex translation on adversarial pattern shapes.
+// Each is run, through the engine's real compiled matcher, on adversarial inputs built from the pattern's own
+// characters, at growing lengths up to the cap and beyond it (an Auth0 event on EventBridge holds up to 256 KB).
+// A length is not tried once a shorter one took more than a second (the growth is reported instead).
+//
+//   npx tsx scripts/regex-worst-case.ts [--rules DIR] [--cap N]
+
+import * as path from 'node:path';
+import { compileFieldItem } from '../lambda/sigma/modifiers';
+import { loadRules } from '../lambda/sigma/loader';
+import { compilePattern } from '../lambda/sigma/wildcards';
+import { DEFAULT_ENGINE_OPTIONS, type FieldItem, type NormalizedEvent, type RuleModel, type SearchNode } from '../lambda/sigma/types';
+
+const args = process.argv.slice(2);
+const argOf = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const rulesDir = argOf('--rules') ?? path.join(__dirname, '..', 'rules');
+const cap = Number(argOf('--cap') ?? DEFAULT_ENGINE_OPTIONS.regexValueCap);
+const LENGTHS = [256, 1024, cap, 16_384, 65_536, 262_144];
+const STOP_AFTER_MS = 1_000;
+
+interface Subject {
+  source: string;
+  pattern: string;
+  kind: 're' | 'wildcard';
+  /** Runs the engine's compiled test on one value. */
+  test: (value: string) => boolean;
+  /** True when the engine cuts values to the cap before this test. */
+  capped: boolean;
+}
+
+/** Adversarial inputs of a given length from a pattern's characters: runs of each, alternations, a bad tail. */
+function adversarialInputs(pattern: string, length: number): string[] {
+  const chars = [...new Set(Array.from(pattern.replace(/[\\^$.*+?()[\]{}|]/g, '')))].slice(0, 6);
+  if (chars.length === 0) chars.push('a');
+  const inputs: string[] = [];
+  for (const c of chars) {
+    inputs.push(c.repeat(length));
+    inputs.push(c.repeat(length - 1) + '\u0000');
+  }
+  const cycle = chars.join('');
+  inputs.push(cycle.repeat(Math.ceil(length / cycle.length)).slice(0, length));
+  inputs.push(cycle.repeat(Math.ceil(length / cycle.length)).slice(0, length - 1) + '!');
+  return inputs;
+}
+
+function time(test: (v: string) => boolean, value: string): number {
+  const start = process.hrtime.bigint();
+  test(value);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** An event holding `value` at a rule's field path (`a.b{}.c` → {a: {b: [{c: value}]}}). */
+function eventWith(field: string, value: string): NormalizedEvent {
+  const parts = field.split('.');
+  let node: unknown = value;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const each = parts[i].endsWith('{}');
+    const key = each ? parts[i].slice(0, -2) : parts[i];
+    node = { [key]: each ? [node] : node };
+  }
+  const root = node as Record<string, unknown>;
+  return (root.data !== undefined ? root : { data: root }) as unknown as NormalizedEvent;
+}
+
+function itemsOf(node: SearchNode): FieldItem[] {
+  if (node.kind === 'map') return node.items;
+  if (node.kind === 'keywords') return [node.item];
+  return node.alternatives.flatMap(itemsOf);
+}
+
+function subjectsFromRules(rules: RuleModel[]): Subject[] {
+  const out: Subject[] = [];
+  for (const rule of rules) {
+    for (const node of Object.values(rule.detection?.identifiers ?? {})) {
+      for (const item of itemsOf(node)) {
+        const where = `${item.loc.file}:${item.loc.line}`;
+        if (item.modifiers.includes('re')) {
+          for (const value of item.values) {
+            const single: FieldItem = { ...item, values: [value] };
+            const matcher = compileFieldItem(single, { regexValueCap: cap });
+            const field = item.field ?? 'data.x';
+            out.push({ source: where, pattern: String(value), kind: 're', capped: true, test: (v) => matcher.matches(eventWith(field, v)) });
+          }
+          continue;
+        }
+        // Wildcard values with `?` compile to a regex; modifiers contains/startswith/endswith add stars.
+        const cased = item.modifiers.includes('cased');
+        for (const value of item.values) {
+          if (typeof value !== 'string' || !/(^|[^\\])\?/.test(value)) continue;
+          const pattern = (item.modifiers.includes('contains') || item.modifiers.includes('endswith') ? '*' : '') + value +
+            (item.modifiers.includes('contains') || item.modifiers.includes('startswith') ? '*' : '');
+          const compiled = compilePattern(pattern, { caseSensitive: cased });
+          if (compiled.kind !== 'regex') continue;
+          out.push({ source: where, pattern, kind: 'wildcard', capped: false, test: (v) => compiled.test(v) });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Pattern shapes a rule author may write; `?` plus several `*` is where backtracking grows polynomially. */
+const ENGINE_SHAPES = ['*a?', '?*', 'a?*', '*a?*', '*a*b?', '*a?b*', '*a*a*b?', '*a*b*c?', 'http?://*/*.exe', '*{?error}}*'];
+
+function engineSubjects(): Subject[] {
+  return ENGINE_SHAPES.map((pattern) => {
+    const compiled = compilePattern(pattern, { caseSensitive: false });
+    return { source: 'engine shape', pattern, kind: 'wildcard' as const, capped: false, test: (v: string) => compiled.test(v) };
+  }).filter((s) => compilePattern(s.pattern, { caseSensitive: false }).kind === 'regex');
+}
+
+interface Row {
+  subject: Subject;
+  results: { length: number; ms: number }[];
+  stoppedAt?: number;
+}
+
+function measure(subject: Subject): Row {
+  const row: Row = { subject, results: [] };
+  for (const length of LENGTHS) {
+    // A capped regex never sees more than `cap` characters: longer inputs are measured through the cap.
+    let worst = 0;
+    for (const input of adversarialInputs(subject.pattern, length)) worst = Math.max(worst, time(subject.test, input));
+    row.results.push({ length, ms: worst });
+    if (worst > STOP_AFTER_MS) {
+      row.stoppedAt = length;
+      break;
+    }
+  }
+  return row;
+}
+
+/** Growth exponent between the last two lengths measured: time ~ n^k. */
+function growth(row: Row): string {
+  const r = row.results.filter((x) => x.ms > 0.05);
+  if (r.length < 2) return 'flat';
+  const [a, b] = r.slice(-2);
+  const k = Math.log(b.ms / a.ms) / Math.log(b.length / a.length);
+  return k < 0.3 ? 'flat' : `~n^${k.toFixed(1)}`;
+}
+
+function main(): void {
+  const loaded = loadRules([rulesDir], { unresolvedPlaceholders: 'skip-rule' });
+  const subjects = [...subjectsFromRules(loaded.model.rules), ...engineSubjects()];
+  const reCount = subjects.filter((s) => s.kind === 're').length;
+  console.log(`regex worst case: ${loaded.model.rules.length} rules in ${rulesDir}, ${reCount} 're' value(s), cap ${cap} (regexValueCap)`);
+  console.log('');
+  const header = ['source', 'kind', 'pattern', 'capped', ...LENGTHS.map((l) => `${l}`), 'growth'];
+  const rows = subjects.map(measure).map((row) => [
+    row.subject.source, row.subject.kind, row.subject.pattern, row.subject.capped ? 'yes' : 'NO',
+    ...LENGTHS.map((l) => {
+      const r = row.results.find((x) => x.length === l);
+      return r ? `${r.ms.toFixed(r.ms < 10 ? 2 : 0)} ms` : row.stoppedAt !== undefined && l > row.stoppedAt ? '(skipped)' : '';
+    }),
+    growth(row),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+  console.log('');
+  console.log('Times are the worst over adversarial inputs of each length (runs of each pattern character, alternations, a failing tail).');
+  console.log("'capped: yes' means the engine cuts the value to regexValueCap first, so lengths beyond the cap cost what the cap costs.");
+}
+
+main();
