@@ -1,5 +1,6 @@
 // Lambda entry point: EventBridge delivers one Auth0 log event per asynchronous invocation. Cold start loads the
-// bundled rule set and compiles it once; each invocation runs the pipeline (pipeline.ts) and flushes metrics.
+// bundled rule set and compiles it once (and, when the rules have correlations, builds the DynamoDB-backed
+// correlator: pipeline-correlation.ts); each invocation runs the pipeline (pipeline.ts) and flushes metrics.
 // A delivery failure is thrown so Lambda retries the invocation and finally hands it to the on-failure queue;
 // an event that is not an Auth0 log is counted and skipped without an error.
 
@@ -48,6 +49,7 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env, deps: Handle
   const sinks = createSinks(env, deps, model);
   const correlator = deps.correlation ? undefined : createCorrelator(model, env, { dynamoDbClient: deps.dynamoDbClient });
   const correlation = deps.correlation ?? correlator;
+  for (const warning of correlator?.warnings ?? []) telemetry.logger.warn('correlation rule set warning', { warning });
   telemetry.logger.info('detector ready', { rules: model.rules.length, sinks: sinks.map((s) => s.name), correlations: correlation !== undefined });
   return { pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation, gate: deps.gate }), telemetry, model, correlator };
 }

@@ -47,6 +47,7 @@ export function createSweepRuntime(env: NodeJS.ProcessEnv = process.env, deps: S
   const clock = deps.clock ?? Date.now;
   const correlator = createCorrelator(model, env, { dynamoDbClient: deps.dynamoDbClient, clock });
   const sinks = createSinks(env, deps, model);
+  for (const warning of correlator?.warnings ?? []) telemetry.logger.warn('correlation rule set warning', { warning });
   // The pipeline is used only for delivery (counting, logging, gate, every sink tried); the rule set it holds
   // is never matched here.
   const pipeline = new DetectionPipeline({ ruleSet: new CompiledRuleSet(model), sinks, telemetry, gate: deps.gate });

@@ -164,7 +164,7 @@ async function soakHandler(args: Args): Promise<Verdict> {
       publishes += sns.commandCalls(PublishCommand).length;
       sns.resetHistory();
       eventBridge.resetHistory();
-      if (i % Math.min(args.every, 10_000) === 0) samples.push(sample(i, { detections: telemetry.totals.get('Detections') ?? 0 }));
+      if (i % Math.min(args.every, 10_000) === 0) samples.push(sample(i, { detections: (telemetry.totals.get('Detections') ?? 0) / 2 }));
     }
   }
   publishes += sns.commandCalls(PublishCommand).length;

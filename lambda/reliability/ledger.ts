@@ -13,7 +13,7 @@
 // `expiresAt` (TTL) on every item: LEDGER_TTL_SECONDS, longer than the whole retry horizon (see below).
 
 import {
-  ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+  ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
   type AttributeValue, type DynamoDBClient, type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { createHash, randomUUID } from 'crypto';
@@ -135,7 +135,7 @@ export class DeliveryLedger {
 
   /**
    * Claims `key` for `destination`: succeeds when the item does not exist, or is pending with an expired lease
-   * (an earlier attempt died or failed). One conditional UpdateItem; a refused claim costs one GetItem more.
+   * (an earlier attempt died or failed). One conditional UpdateItem; a refused claim costs one read (Query) more.
    */
   async claim(key: string, destination: Destination): Promise<ClaimResult> {
     const now = this.clock();
@@ -261,12 +261,7 @@ export class DeliveryLedger {
   // ---- event markers: a retried event must not be counted twice by the correlation engine ---------------------
 
   async eventCorrelated(logId: string): Promise<boolean> {
-    const out = await this.send<{ Item?: Record<string, AttributeValue> }>(new GetItemCommand({
-      TableName: this.tableName,
-      Key: { pk: S(EVENT_PK_PREFIX + part(logId)), sk: S(EVENT_CORRELATED_SK) },
-      ConsistentRead: true,
-    }));
-    return out.Item !== undefined;
+    return (await this.getItem({ pk: S(EVENT_PK_PREFIX + part(logId)), sk: S(EVENT_CORRELATED_SK) })) !== undefined;
   }
 
   async markEventCorrelated(logId: string): Promise<void> {
@@ -290,10 +285,21 @@ export class DeliveryLedger {
   }
 
   private async get(key: string, destination: Destination): Promise<Record<string, AttributeValue> | undefined> {
-    const out = await this.send<{ Item?: Record<string, AttributeValue> }>(new GetItemCommand({
-      TableName: this.tableName, Key: this.key(key, destination), ConsistentRead: true,
+    return this.getItem(this.key(key, destination));
+  }
+
+  /**
+   * One item by its key, read as a strongly consistent Query on pk and sk: the state table's IAM policy allows
+   * UpdateItem, Query, PutItem and DeleteItem only (lib/correlation-state.ts), and a Query costs what a GetItem does.
+   */
+  private async getItem(key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
+    const out = await this.send<QueryCommandOutput>(new QueryCommand({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk = :sk',
+      ExpressionAttributeValues: { ':pk': key.pk, ':sk': key.sk },
+      ConsistentRead: true,
     }));
-    return out.Item;
+    return out.Items?.[0];
   }
 
   private key(key: string, destination: Destination): Record<string, AttributeValue> {

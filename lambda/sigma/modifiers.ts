@@ -274,6 +274,9 @@ export function validateFieldItem(item: FieldItem, options: EngineOptions): Modi
   return problems;
 }
 
+const REDOS_CHECK_MAX_STEPS = 2000;
+const REDOS_CHECK_TIMEOUT_MS = 10_000;
+
 /** ReDoS warnings for the item's regexes (never errors: the rule still loads). */
 export function regexWarnings(item: FieldItem): ModifierProblem[] {
   if (!item.modifiers.includes('re')) return [];
@@ -283,16 +286,20 @@ export function regexWarnings(item: FieldItem): ModifierProblem[] {
     if (typeof value !== 'string') continue;
     const { source, flags: allFlags } = splitInlineFlags(value, flags);
     try {
-      const result = isSafePattern(source, {
+      // Checked as anchored at one start position: the engine's unanchored search multiplies the cost by the
+      // value length at most, which the regex value cap bounds; unanchored, the checker flags even `a*b`.
+      // A step budget (not a timeout) keeps the verdict the same on a loaded machine.
+      const result = isSafePattern(`^(?:${source})`, {
         caseInsensitive: allFlags.includes('i'),
         multiLine: allFlags.includes('m'),
         dotAll: allFlags.includes('s'),
-        timeout: 1000,
+        maxSteps: REDOS_CHECK_MAX_STEPS,
+        timeout: REDOS_CHECK_TIMEOUT_MS,
       });
       if (!result.safe) {
         const reason = result.error === 'hitMaxScore'
           ? 'it can backtrack catastrophically (ReDoS) on crafted input'
-          : 'the ReDoS check could not finish, so it may backtrack catastrophically';
+          : 'the ReDoS check could not prove it safe within its step budget, so it may backtrack catastrophically';
         warnings.push({
           code: 'regex-redos',
           message: `regex ${JSON.stringify(value)}: ${reason}`,

@@ -14,11 +14,21 @@ import { eventBatches, fuzzModel } from './fuzz-arbitraries';
 /** Counts metrics and checks every log line as it is written (keeping 100,000 events' lines would be wasteful). */
 class CheckingTelemetry implements Telemetry {
   readonly totals = new Map<MetricName, number>();
+  /** Longest log extra, with `log_id` left out (see the known bug below), and which message it was. */
   longestLogExtra = 0;
+  longestLogMessage = '';
+  longestLogId = 0;
   readonly logger: LoggerLike;
   constructor() {
-    const check = (_message: string, extra?: Record<string, unknown>): void => {
-      this.longestLogExtra = Math.max(this.longestLogExtra, extra === undefined ? 0 : JSON.stringify(extra).length);
+    const check = (message: string, extra?: Record<string, unknown>): void => {
+      if (extra === undefined) return;
+      const { log_id: logId, ...rest } = extra;
+      this.longestLogId = Math.max(this.longestLogId, typeof logId === 'string' ? logId.length : 0);
+      const length = JSON.stringify(rest).length;
+      if (length > this.longestLogExtra) {
+        this.longestLogExtra = length;
+        this.longestLogMessage = message;
+      }
     };
     this.logger = { debug: check, info: check, warn: check, error: check };
   }
@@ -83,5 +93,21 @@ test('100,000 hostile events through the handler: no throw, every event accounte
   expect(largestPublish).toBeLessThan(256 * 1024);
   expect(longestSubject).toBeLessThanOrEqual(100);
   // Log lines hold identifiers and short reasons, never an event (events here reach hundreds of KB).
-  expect(telemetry.longestLogExtra).toBeLessThan(1_000);
+  expect([telemetry.longestLogMessage, telemetry.longestLogExtra < 1_000]).toEqual([telemetry.longestLogMessage, true]);
+});
+
+// Known bug (for phase B: lambda/pipeline.ts): the 'detection' and 'rule evaluation failed' log lines copy
+// `log_id` unbounded (the malformed-event line bounds it to 80 characters). Auth0 sets log_id, so this is
+// hardening, but a redriven or hand-made event can carry a 100 KB log_id into every detection's log line.
+test.failing('KNOWN BUG: a 100,000-character log_id is logged whole with each detection', async () => {
+  snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
+  ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+  const telemetry = new CheckingTelemetry();
+  const runtime = createRuntime(
+    { SIGMA_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t' },
+    { model: detectionOnly(fuzzModel()), telemetry, snsClient: new SNSClient({ region: 'eu-west-1' }) },
+  );
+  const summary = await runInvocation(runtime, { log_id: 'L'.repeat(100_000), data: { type: 's', user_name: 'a' } });
+  expect(summary.detections).toBeGreaterThan(0);
+  expect(telemetry.longestLogId).toBeLessThanOrEqual(300);
 });

@@ -306,6 +306,12 @@ describe('re', () => {
     expect(regexWarnings(item('data.t', ['re'], ['^auth0\\|[0-9a-f]{24}$']))).toEqual([]);
     expect(regexWarnings(item('data.t', ['contains'], ['(a+)+$']))).toEqual([]);
   });
+  it('regexWarnings does not flag unanchored regexes whose only cost is the search over start positions', () => {
+    // The value cap bounds that factor; flagging them would make every `foo.*bar` a warning.
+    expect(regexWarnings(item('data.t', ['re'], ['a*b']))).toEqual([]);
+    expect(regexWarnings(item('data.t', ['re'], ['foo.*bar']))).toEqual([]);
+    expect(regexWarnings(item('data.t', ['re'], ['(x|xx)*y'])).map((w) => w.code)).toEqual(['regex-redos']);
+  });
 });
 
 describe('base64 and base64offset', () => {
