@@ -408,14 +408,25 @@ export function parseIPv4(text: string): number {
   return parts === 4 ? result : -1;
 }
 
+// Several cidr rules usually read the same `data.ip` of one event: remember the last IPv6 parse (ipaddr.js is the
+// costly part) so each event address is parsed once, not once per rule.
+let lastIPv6Text: string | undefined;
+let lastIPv6: Address | undefined;
+
 /** An IP address: IPv4 as a number; IPv6 parsed (an IPv4-mapped IPv6 address becomes the IPv4 it carries). */
 function parseIp(text: string): Address | undefined {
   const v4 = parseIPv4(text);
   if (v4 >= 0) return v4;
-  if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) return undefined;
-  const v6 = ipaddr.IPv6.parse(text);
-  if (v6.isIPv4MappedAddress()) return parseIPv4(v6.toIPv4Address().toString());
-  return v6;
+  if (!text.includes(':')) return undefined;
+  if (text === lastIPv6Text) return lastIPv6;
+  let parsed: Address | undefined;
+  if (ipaddr.IPv6.isValid(text)) {
+    const v6 = ipaddr.IPv6.parse(text);
+    parsed = v6.isIPv4MappedAddress() ? parseIPv4(v6.toIPv4Address().toString()) : v6;
+  }
+  lastIPv6Text = text;
+  lastIPv6 = parsed;
+  return parsed;
 }
 
 // Every spelling of an IPv4-mapped IPv6 address (::ffff:10.0.0.1, ::ffff:a00:1, 0:0:0:0:0:ffff:...) has `ffff`.
