@@ -39,8 +39,7 @@ export const OUTBOX_PK = 'OUTBOX';
 export const EVENT_PK_PREFIX = 'EV#';
 export const EVENT_CORRELATED_SK = 'CORR';
 
-/** Environment variables of the detector (set by the construct). */
-export const ENV_STATE_TABLE = 'SIGMA_STATE_TABLE';
+/** Lease override in ms (the construct sets 2 × function timeout + 10 s). The table is SIGMA_CORRELATION_TABLE. */
 export const ENV_LEDGER_LEASE_MS = 'SIGMA_LEDGER_LEASE_MS';
 
 export type Destination = string;
@@ -260,15 +259,30 @@ export class DeliveryLedger {
 
   // ---- event markers: a retried event must not be counted twice by the correlation engine ---------------------
 
-  async eventCorrelated(logId: string): Promise<boolean> {
-    return (await this.getItem({ pk: S(EVENT_PK_PREFIX + part(logId)), sk: S(EVENT_CORRELATED_SK) })) !== undefined;
+  /**
+   * The correlation detections an event produced when it was fed to the correlation engine, or undefined when it
+   * was not (yet). A retried event then skips the engine (its counts are in already) and re-delivers these
+   * through the ledger, which sends only what is missing.
+   */
+  async correlatedEvent(logId: string): Promise<Detection[] | undefined> {
+    const item = await this.getItem({ pk: S(EVENT_PK_PREFIX + part(logId)), sk: S(EVENT_CORRELATED_SK) });
+    if (!item) return undefined;
+    try {
+      return (item.d?.L ?? []).map((v) => JSON.parse(v.S ?? 'null') as Detection).filter((d) => d !== null);
+    } catch {
+      return [];
+    }
   }
 
-  async markEventCorrelated(logId: string): Promise<void> {
+  /** Marks the event as fed to the correlation engine, with the detections (JSON, size-bounded) it produced. */
+  async markEventCorrelated(logId: string, detectionsJson: readonly string[] = []): Promise<void> {
     const now = this.clock();
     await this.send(new PutItemCommand({
       TableName: this.tableName,
-      Item: { pk: S(EVENT_PK_PREFIX + part(logId)), sk: S(EVENT_CORRELATED_SK), at: N(now), expiresAt: N(this.ttl(now)) },
+      Item: {
+        pk: S(EVENT_PK_PREFIX + part(logId)), sk: S(EVENT_CORRELATED_SK), at: N(now), expiresAt: N(this.ttl(now)),
+        d: { L: detectionsJson.map((j) => S(j)) },
+      },
     }));
   }
 

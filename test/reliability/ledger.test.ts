@@ -128,12 +128,15 @@ describe('DeliveryLedger', () => {
     expect(await ledger.pendingOutbox(now)).toEqual([]);
   });
 
-  test('event markers: a log_id fed to correlation is remembered', async () => {
+  test('event markers: a log_id fed to correlation is remembered with the detections it produced', async () => {
     const { ledger } = await freshLedger();
-    expect(await ledger.eventCorrelated('log-1')).toBe(false);
+    expect(await ledger.correlatedEvent('log-1')).toBeUndefined();
     await ledger.markEventCorrelated('log-1');
-    expect(await ledger.eventCorrelated('log-1')).toBe(true);
-    expect(await ledger.eventCorrelated('log-2')).toBe(false);
+    expect(await ledger.correlatedEvent('log-1')).toEqual([]);
+    const d = correlation('c', { 'data.ip': '192.0.2.9' }, '2026-03-01T00:00:00.000Z', '2026-03-01T01:00:00.000Z');
+    await ledger.markEventCorrelated('log-2', [JSON.stringify(d)]);
+    expect(await ledger.correlatedEvent('log-2')).toEqual([d]);
+    expect(await ledger.correlatedEvent('log-3')).toBeUndefined();
   });
 });
 
