@@ -11,6 +11,7 @@ export * from './conditions';
 export * from './fieldpath';
 export * from './wildcards';
 export * from './modifiers';
+export * from './regex-safety';
 export * from './matcher';
 export * from './explain';
 export * from './prefilter';

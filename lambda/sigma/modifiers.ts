@@ -4,7 +4,6 @@
 // networks parsed, encodings computed.
 
 import * as ipaddr from 'ipaddr.js';
-import { isSafePattern } from 'redos-detector';
 import {
   CachedField, collectValues, compilePath, CompiledPath, FieldValueCache, visitValues, VISIT_MISSING, VISIT_PRESENT,
   VISIT_STOPPED,
@@ -57,7 +56,7 @@ const NUMERIC = ['gt', 'gte', 'lt', 'lte'] as const;
 const TIME_PARTS = ['minute', 'hour', 'day', 'week', 'month', 'year'] as const;
 const UTF16 = ['utf16le', 'utf16be', 'utf16', 'wide'] as const;
 const BASE64 = ['base64', 'base64offset'] as const;
-const REGEX_FLAGS = ['i', 'm', 's'] as const;
+export const REGEX_FLAGS = ['i', 'm', 's'] as const;
 const KEYWORD_MODIFIERS: ReadonlySet<string> = new Set([
   'all', 'cased', 'windash', 'contains', 're', 'i', 'm', 's', 'base64', 'base64offset', ...UTF16, 'expand',
 ]);
@@ -274,49 +273,6 @@ export function validateFieldItem(item: FieldItem, options: EngineOptions): Modi
   return problems;
 }
 
-const REDOS_CHECK_MAX_STEPS = 2000;
-const REDOS_CHECK_TIMEOUT_MS = 10_000;
-
-/** ReDoS warnings for the item's regexes (never errors: the rule still loads). */
-export function regexWarnings(item: FieldItem): ModifierProblem[] {
-  if (!item.modifiers.includes('re')) return [];
-  const flags = REGEX_FLAGS.filter((f) => item.modifiers.includes(f)).join('');
-  const warnings: ModifierProblem[] = [];
-  for (const value of item.values) {
-    if (typeof value !== 'string') continue;
-    const { source, flags: allFlags } = splitInlineFlags(value, flags);
-    try {
-      // Checked as anchored at one start position: the engine's unanchored search multiplies the cost by the
-      // value length at most, which the regex value cap bounds; unanchored, the checker flags even `a*b`.
-      // A step budget (not a timeout) keeps the verdict the same on a loaded machine.
-      const result = isSafePattern(`^(?:${source})`, {
-        caseInsensitive: allFlags.includes('i'),
-        multiLine: allFlags.includes('m'),
-        dotAll: allFlags.includes('s'),
-        maxSteps: REDOS_CHECK_MAX_STEPS,
-        timeout: REDOS_CHECK_TIMEOUT_MS,
-      });
-      if (!result.safe) {
-        const reason = result.error === 'hitMaxScore'
-          ? 'it can backtrack catastrophically (ReDoS) on crafted input'
-          : 'the ReDoS check could not prove it safe within its step budget, so it may backtrack catastrophically';
-        warnings.push({
-          code: 'regex-redos',
-          message: `regex ${JSON.stringify(value)}: ${reason}`,
-          hint: 'avoid nested or overlapping quantifiers such as (a+)+ or (a|a)*; values are cut to the regex value cap before matching',
-          modifier: 're',
-        });
-      }
-    } catch {
-      warnings.push({
-        code: 'regex-redos-unchecked',
-        message: `regex ${JSON.stringify(value)} uses syntax the ReDoS checker does not understand; it was not checked`,
-        modifier: 're',
-      });
-    }
-  }
-  return warnings;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers shared by validation and compilation
@@ -331,7 +287,7 @@ export function toNumber(value: unknown): number | undefined {
 }
 
 /** Sigma rules often start a regex with PCRE inline flags `(?i)`; JavaScript has none, so they become flags. */
-function splitInlineFlags(value: string, flags: string): { source: string; flags: string } {
+export function splitInlineFlags(value: string, flags: string): { source: string; flags: string } {
   const m = /^\(\?([ims]+)\)/.exec(value);
   if (!m) return { source: value, flags };
   const merged = new Set([...flags, ...m[1]]);
@@ -346,7 +302,7 @@ function buildRegex(value: string, flags: string): RegExp {
 /** A network: IPv4 as a 32-bit base and mask (the hot path), IPv6 through ipaddr.js. */
 type Network =
   | { kind: 'ipv4'; base: number; mask: number; prefix: number }
-  | { kind: 'ipv6'; range: [ipaddr.IPv6, number] };
+  | { kind: 'ipv6'; range: [ipaddr.IPv6, number]; v4: { base: number; mask: number } | null };
 
 /** An event address, prepared once per value: IPv4 as an unsigned 32-bit number, IPv6 as a parsed address. */
 type Address = number | ipaddr.IPv6;
@@ -375,7 +331,22 @@ function parseNetwork(text: string): Network | undefined {
     const mask = maskOf(prefix);
     return { kind: 'ipv4', base: (addr & mask) >>> 0, mask, prefix };
   }
-  return { kind: 'ipv6', range: [addr, prefix] };
+  return { kind: 'ipv6', range: [addr, prefix], v4: mappedIPv4Part(addr, prefix) };
+}
+
+const MAPPED_SPACE = ipaddr.IPv6.parse('::ffff:0:0');
+
+/**
+ * The IPv4 addresses an IPv6 network holds through their IPv4-mapped form (::ffff:a.b.c.d), as an IPv4 base and
+ * mask, or null when it holds none. Computed once per network so that an IPv4 event address is compared as a
+ * number instead of being rebuilt and re-parsed as IPv6 for every test.
+ */
+function mappedIPv4Part(addr: ipaddr.IPv6, prefix: number): { base: number; mask: number } | null {
+  if (prefix <= 96) return MAPPED_SPACE.match(addr, prefix) ? { base: 0, mask: 0 } : null;
+  if (!addr.isIPv4MappedAddress()) return null;
+  const v4 = ((addr.parts[6]! << 16) | addr.parts[7]!) >>> 0;
+  const mask = maskOf(prefix - 96);
+  return { base: (v4 & mask) >>> 0, mask };
 }
 
 /**
@@ -443,10 +414,8 @@ function parseIPv4OrMapped(text: string): number | undefined {
 function inNetwork(addr: Address, net: Network): boolean {
   if (net.kind === 'ipv4') return typeof addr === 'number' && ((addr & net.mask) >>> 0) === net.base;
   // An IPv4 address is also its IPv4-mapped IPv6 form (::ffff:a.b.c.d) for IPv6 networks.
-  const v6 = typeof addr === 'number'
-    ? ipaddr.IPv4.parse([addr >>> 24, (addr >>> 16) & 255, (addr >>> 8) & 255, addr & 255].join('.')).toIPv4MappedAddress()
-    : addr;
-  return v6.match(net.range);
+  if (typeof addr === 'number') return net.v4 !== null && ((addr & net.v4.mask) >>> 0) === net.v4.base;
+  return addr.match(net.range);
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?$/;

@@ -30,7 +30,8 @@ import {
   type PlaceholderValues,
   type RawFieldItem,
 } from './placeholders';
-import { regexWarnings, validateFieldItem } from './modifiers';
+import { validateFieldItem } from './modifiers';
+import { regexWarnings } from './regex-safety';
 
 export interface ValidateOptions {
   placeholders?: PlaceholderValues;

@@ -1,6 +1,7 @@
 import * as fc from 'fast-check';
+import { regexWarnings } from '../../lambda/sigma/regex-safety';
 import {
-  base64OffsetVariants, compileFieldItem, parseIsoDate, regexWarnings, timePartOf, toNumber, validateFieldItem,
+  base64OffsetVariants, compileFieldItem, parseIsoDate, timePartOf, toNumber, validateFieldItem,
 } from '../../lambda/sigma/modifiers';
 import { FieldValueCache } from '../../lambda/sigma/fieldpath';
 import { DEFAULT_ENGINE_OPTIONS, FieldItem, NormalizedEvent, Scalar, ValueModifier } from '../../lambda/sigma/types';
