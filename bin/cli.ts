@@ -1,4 +1,4 @@
-// The `auth0-sigma` command line: check, scan, test, explain. `main` returns the exit code instead of exiting,
+// The `auth0-sigma` command line: check, scan, test, explain, redrive. `main` returns the exit code instead of exiting,
 // so tests can run it in-process with their own streams (see bin/cli/io.ts).
 //
 // Exit codes: 0 success; 1 the command ran and found a failure (check: rule errors; test: a failing case;
@@ -7,11 +7,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { RuleError, formatDiagnostic } from '../lambda/sigma/diagnostics';
 import { EXIT_USAGE, UsageError, processIO, type CliIO } from './cli/io';
-import { addPlaceholderOptions, addRulesOption, type RuleOptions } from './cli/rule-options';
-import { runCheck } from './cli/check';
+import { addPlaceholderOptions, addRulesOption } from './cli/rule-options';
+import { runCheck, type CheckOptions } from './cli/check';
 import { SCAN_FORMATS, runScan, type ScanOptions } from './cli/scan';
 import { runTestCommand } from './cli/test-command';
 import { runExplain, type ExplainOptions } from './cli/explain';
+import { registerRedrive } from './cli/redrive';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -20,7 +21,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  success (scan: the input was read to the end, whatever it found; explain: the rule matches)
   1  check: a rule has errors or an unresolved placeholder; test: a case failed;
-     explain: the rule does not match; scan: --strict and the rules have problems, or input could not be read
+     explain: the rule does not match; scan: --strict and the rules have problems, or input could not be read;
+     redrive: a message could not be processed (it stays in the queue)
   2  usage error (unknown option, missing file, bad --set)`;
 
 function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
@@ -39,11 +41,12 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   const check = program
     .command('check')
     .description('validate rules: every problem as path:line:col: severity: message; exit 1 on any error')
-    .option('--strict', 'treat warnings (schema lint, unquoted placeholders, ...) as errors');
+    .option('--strict', 'treat warnings (schema lint, unquoted placeholders, ...) as errors')
+    .option('--show-prefilter', "also print the EventBridge event pattern compiled from the enabled rules (the bus rule's prefilter)");
   addRulesOption(check);
   addPlaceholderOptions(check);
   check.addHelpText('after', '\nExamples:\n  auth0-sigma check\n  auth0-sigma check --rules rules --set api_explorer_client_id=AbC123 --strict');
-  check.action((opts: RuleOptions) => {
+  check.action((opts: CheckOptions) => {
     setExitCode(runCheck(io, opts));
   });
 
@@ -81,6 +84,8 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   explain.action(async (eventFile: string, opts: ExplainOptions) => {
     setExitCode(await runExplain(io, opts, eventFile));
   });
+
+  registerRedrive(program, io, setExitCode);
   return program;
 }
 

@@ -10,6 +10,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { DetectionPipeline, type RecordOutcome } from './pipeline';
 import { createCorrelator } from './pipeline-correlation';
 import { createSinks } from './pipeline-sinks';
+import { createReliability, type Reliability } from './reliability/runtime';
 import type { CorrelationStage, DeliveryGate, Telemetry } from './pipeline-types';
 import { loadBundledRuleSet } from './rules-bundle';
 import { CompiledRuleSet } from './sigma/ruleset';
@@ -31,6 +32,8 @@ export interface HandlerDependencies {
   dynamoDbClient?: DynamoDBClient;
   /** Idempotency / storm-control gate in front of the sinks. */
   gate?: DeliveryGate;
+  /** Wall clock for the delivery ledger and storm control (tests). Default Date.now. */
+  clock?: () => number;
 }
 
 export interface DetectorRuntime {
@@ -39,6 +42,8 @@ export interface DetectorRuntime {
   model: RuleSetModel;
   /** The DynamoDB-backed correlator built from the environment (not set when `deps.correlation` was given). */
   correlator?: Correlator;
+  /** Exactly-once delivery and storm control (lambda/reliability): present when the state table is configured. */
+  reliability?: Reliability;
 }
 
 /** Builds the pipeline from the Lambda environment (the construct sets these variables). */
@@ -46,17 +51,25 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env, deps: Handle
   const telemetry = deps.telemetry ?? new PowertoolsTelemetry();
   const model = deps.model ?? loadBundledRuleSet();
   const ruleSet = new CompiledRuleSet(model);
-  const sinks = createSinks(env, deps, model);
+  const rawSinks = createSinks(env, deps, model);
   const correlator = deps.correlation ? undefined : createCorrelator(model, env, { dynamoDbClient: deps.dynamoDbClient });
-  const correlation = deps.correlation ?? correlator;
+  // Exactly-once per destination, storm control, retry-safe correlation: docs/reliability.md.
+  const reliability = createReliability(env, { dynamoDbClient: deps.dynamoDbClient, snsClient: deps.snsClient, clock: deps.clock }, telemetry.logger);
+  const sinks = reliability ? reliability.wrapSinks(rawSinks) : rawSinks;
+  const stage = deps.correlation ?? correlator;
+  const correlation = stage && reliability && correlator ? reliability.wrapCorrelation(stage, correlator.referencedRuleIds()) : stage;
   for (const warning of correlator?.warnings ?? []) telemetry.logger.warn('correlation rule set warning', { warning });
-  telemetry.logger.info('detector ready', { rules: model.rules.length, sinks: sinks.map((s) => s.name), correlations: correlation !== undefined });
-  return { pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation, gate: deps.gate }), telemetry, model, correlator };
+  telemetry.logger.info('detector ready', {
+    rules: model.rules.length, sinks: sinks.map((s) => s.name), correlations: correlation !== undefined,
+    exactlyOnce: reliability !== undefined, stormControl: reliability?.storm !== undefined,
+  });
+  return { pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation, gate: deps.gate }), telemetry, model, correlator, reliability };
 }
 
 /** Runs one invocation: a single EventBridge event, or an array of them (redrive, tests). */
 export async function runInvocation(runtime: DetectorRuntime, event: unknown, lambdaContext?: unknown): Promise<InvocationSummary> {
   runtime.telemetry.beginInvocation?.(lambdaContext);
+  runtime.reliability?.beginInvocation();
   const records = Array.isArray(event) ? event : [event];
   const summary: InvocationSummary = { evaluated: 0, malformed: 0, detections: 0 };
   const storeCallsBefore = runtime.correlator?.stats().storeCalls ?? 0;

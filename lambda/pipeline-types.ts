@@ -9,6 +9,11 @@ import type { Detection, NormalizedEvent } from './sigma/types';
 export interface DetectionItem {
   detection: Detection;
   event?: NormalizedEvent;
+  /**
+   * Storm control's decision: the notification channels (`email`, `sms`) this detection may still use. Set only
+   * when storm control runs; the SNS notifier then sends it as the `channels` attribute subscriptions filter on.
+   */
+  channels?: readonly string[];
 }
 
 /** A destination of detections (SNS, EventBridge, ...). `deliver` throws when anything could not be delivered. */

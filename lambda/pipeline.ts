@@ -54,7 +54,7 @@ export class DetectionPipeline {
     } catch (err) {
       // An engine failure is not the event's fault: throw, so the event is retried and kept in the DLQ.
       telemetry.count('EvaluationErrors');
-      telemetry.logger.error('rule evaluation failed', { log_id: event.log_id, error: errorText(err) });
+      telemetry.logger.error('rule evaluation failed', { log_id: boundedLogId(event.log_id), error: errorText(err) });
       throw err;
     }
     const items: DetectionItem[] = matches
@@ -86,7 +86,7 @@ export class DetectionPipeline {
       const c = detection.correlation;
       // A correlation detection is logged with its group and window, so it can be found even if delivery fails.
       telemetry.logger.info('detection', {
-        rule_id: detection.rule.id, level: detection.rule.level, log_id: detection.log_id,
+        rule_id: detection.rule.id, level: detection.rule.level, log_id: boundedLogId(detection.log_id),
         ...(c ? { correlation: { group: safeGroup(c.group), value: c.value, window: c.window, log_ids: c.log_ids.map((id) => safeLine(id, 80)) } } : {}),
       });
     }
@@ -132,4 +132,9 @@ function rawLogId(raw: unknown): string | undefined {
         ? ((detail as Record<string, unknown>).log_id as string)
         : undefined;
   return candidate === undefined ? undefined : safeLine(candidate, 80);
+}
+
+/** A log_id for a log line: bounded and on one line whatever the event carried (log lines are not for payloads). */
+function boundedLogId(logId: string | undefined): string | undefined {
+  return logId === undefined ? undefined : safeLine(logId, 128);
 }

@@ -10,6 +10,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { DetectionPipeline } from './pipeline';
 import { createCorrelator } from './pipeline-correlation';
 import { createSinks } from './pipeline-sinks';
+import { createReliability, type Reliability } from './reliability/runtime';
 import type { DeliveryGate, Telemetry } from './pipeline-types';
 import { loadBundledRuleSet } from './rules-bundle';
 import type { Correlator } from './sigma/correlation';
@@ -34,11 +35,17 @@ export interface SweepRuntime {
   pipeline: DetectionPipeline;
   telemetry: Telemetry;
   clock: () => number;
+  /** Exactly-once delivery, the outbox and storm summaries (present when the state table is configured). */
+  reliability?: Reliability;
 }
 
 export interface SweepSummary {
   windowsClosed: number;
   detections: number;
+  /** Correlation detections from the outbox that earlier deliveries had left incomplete (when any). */
+  redelivered?: number;
+  /** Storm-control summaries sent ("N more detections of <rule> ...", when any). */
+  summaries?: number;
 }
 
 export function createSweepRuntime(env: NodeJS.ProcessEnv = process.env, deps: SweepDependencies = {}): SweepRuntime {
@@ -46,32 +53,65 @@ export function createSweepRuntime(env: NodeJS.ProcessEnv = process.env, deps: S
   const model = deps.model ?? loadBundledRuleSet();
   const clock = deps.clock ?? Date.now;
   const correlator = createCorrelator(model, env, { dynamoDbClient: deps.dynamoDbClient, clock });
-  const sinks = createSinks(env, deps, model);
+  const reliability = createReliability(env, { dynamoDbClient: deps.dynamoDbClient, snsClient: deps.snsClient, clock }, telemetry.logger);
+  const rawSinks = createSinks(env, deps, model);
+  const sinks = reliability ? reliability.wrapSinks(rawSinks) : rawSinks;
   for (const warning of correlator?.warnings ?? []) telemetry.logger.warn('correlation rule set warning', { warning });
   // The pipeline is used only for delivery (counting, logging, gate, every sink tried); the rule set it holds
   // is never matched here.
   const pipeline = new DetectionPipeline({ ruleSet: new CompiledRuleSet(model), sinks, telemetry, gate: deps.gate });
   telemetry.logger.info('sweep ready', { correlations: model.rules.filter((r) => r.kind === 'correlation').length, sinks: sinks.map((s) => s.name) });
-  return { correlator, pipeline, telemetry, clock };
+  return { correlator, pipeline, telemetry, clock, reliability };
 }
 
 /**
- * Closes every window due by now and delivers the detections. Throws when a delivery failed (the Errors alarm):
- * the windows are already evaluated then, so each such detection is in the log ('detection', with group and window).
+ * Closes every window due by now and delivers the detections; with the state table, also re-delivers outbox
+ * entries earlier runs or detector invocations left incomplete, and sends storm-control summaries of ended
+ * windows. Throws when a delivery failed (the Errors alarm) after trying everything: the detections stay in the
+ * outbox for the next run.
  */
 export async function runSweep(runtime: SweepRuntime, lambdaContext?: unknown): Promise<SweepSummary> {
-  const { correlator, pipeline, telemetry, clock } = runtime;
+  const { correlator, pipeline, telemetry, clock, reliability } = runtime;
   telemetry.beginInvocation?.(lambdaContext);
+  reliability?.beginInvocation();
   try {
-    if (!correlator) return { windowsClosed: 0, detections: 0 };
-    const before = correlator.stats();
-    const detections = await correlator.closeWindows(clock());
-    const after = correlator.stats();
-    const summary = { windowsClosed: after.windowsClosed - before.windowsClosed, detections: detections.length };
-    const storeCalls = after.storeCalls - before.storeCalls;
+    const now = clock();
+    const summary: SweepSummary = { windowsClosed: 0, detections: 0 };
+    let firstError: unknown;
+    let storeCalls = 0;
+    if (correlator) {
+      const before = correlator.stats();
+      const detections = await correlator.closeWindows(now);
+      const after = correlator.stats();
+      summary.windowsClosed = after.windowsClosed - before.windowsClosed;
+      summary.detections = detections.length;
+      storeCalls = after.storeCalls - before.storeCalls;
+      if (storeCalls > 0) telemetry.count('CorrelationStoreCalls', storeCalls);
+      // Fired windows do not fire again: into the outbox first, so a failed delivery is retried by later sweeps.
+      await reliability?.saveToOutbox(detections);
+      try {
+        await pipeline.deliverDetections(detections);
+        await reliability?.clearOutbox(detections);
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    if (reliability) {
+      try {
+        const redelivered = await reliability.redeliverOutbox(now, (items) => pipeline.deliver(items));
+        if (redelivered > 0) summary.redelivered = redelivered;
+      } catch (err) {
+        firstError ??= err;
+      }
+      try {
+        const sent = (await reliability.flushSummaries(now)).sent.length;
+        if (sent > 0) summary.summaries = sent;
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
     telemetry.logger.info('sweep done', { ...summary, storeCalls });
-    if (storeCalls > 0) telemetry.count('CorrelationStoreCalls', storeCalls);
-    await pipeline.deliverDetections(detections);
+    if (firstError !== undefined) throw firstError;
     return summary;
   } finally {
     telemetry.flush();

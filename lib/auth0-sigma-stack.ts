@@ -61,6 +61,8 @@ export class Auth0SigmaStack extends Stack {
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmEmails: config.alarmEmails,
       reservedConcurrentExecutions: config.reservedConcurrency,
+      stormControl: config.stormControl,
+      notificationBudgets: config.notificationBudgets,
     });
     this.detector.addOutputs(this, this.sourceBus);
   }

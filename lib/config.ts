@@ -2,6 +2,7 @@
 // Every problem is reported at once, each saying which key is wrong and how to fix it, because a failed
 // `cdk synth` round trip is slow and users should not have to fix their config one error at a time.
 
+import { parseStormConfig } from '../lambda/reliability/storm';
 import { SIGMA_LEVELS, type Level } from '../lambda/sigma/types';
 
 /** Where the Auth0 log events arrive. */
@@ -30,13 +31,17 @@ export interface DeployConfig {
   reservedConcurrency?: number;
   /** The bus rule only passes events some rule could match (the EventBridge prefilter compiled from the rules). */
   prefilter: boolean;
+  /** Storm control (notification budgets and window summaries); unset = on when the rules have correlations. */
+  stormControl?: boolean;
+  /** Budget overrides (JSON text, validated), e.g. {"budgets": {"high": {"sms": 2}}}; unset = the defaults. */
+  notificationBudgets?: string;
 }
 
 /** Every context key this app reads: a key given that is a near miss of one of these is reported as a typo. */
 export const CONTEXT_KEYS = [
   'auth0EventSourceName', 'eventBusName', 'eventBusArn', 'alertEmails', 'alertPhoneNumbers', 'emailMinLevel',
   'smsMinLevel', 'minLevel', 'placeholders', 'rulesDir', 'detectionBus', 'auth0Domain', 'logRetentionDays',
-  'alarmEmails', 'reservedConcurrency', 'stackName', 'prefilter',
+  'alarmEmails', 'reservedConcurrency', 'stackName', 'prefilter', 'stormControl', 'notificationBudgets',
 ] as const;
 
 export const CONFIG_DEFAULTS = {
@@ -151,6 +156,8 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
   }
 
   const prefilter = readBoolean(get, 'prefilter', problems) ?? CONFIG_DEFAULTS.prefilter;
+  const stormControl = readBoolean(get, 'stormControl', problems);
+  const notificationBudgets = readBudgets(get('notificationBudgets'), problems);
 
   if (alertEmails.length === 0 && alertPhoneNumbers.length === 0 && detectionBus === null) {
     problems.push(
@@ -175,7 +182,22 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
     alarmEmails: dedupe(alarmEmails),
     reservedConcurrency,
     prefilter,
+    stormControl,
+    notificationBudgets,
   };
+}
+
+/** `notificationBudgets`: an object in cdk.json, JSON text with -c; checked as the detector will read it. */
+function readBudgets(value: unknown, problems: string[]): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  try {
+    parseStormConfig(text, 'notificationBudgets');
+  } catch (err) {
+    problems.push(`'${(err as Error).message.replace(/^notificationBudgets: /, "notificationBudgets': ")}`);
+    return undefined;
+  }
+  return text;
 }
 
 /** The Sigma levels at or above `min`, the allowlist of a subscription filter policy. */

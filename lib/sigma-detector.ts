@@ -27,11 +27,13 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
   DETECTION_DETAIL_TYPE, DETECTION_EVENT_SOURCE, ENV_AUTH0_DOMAIN, ENV_DETECTION_BUS, ENV_TOPIC_ARN, METRICS_NAMESPACE,
-  SERVICE_NAME, SNS_ATTRIBUTE_LEVEL,
+  SERVICE_NAME, SNS_ATTRIBUTE_CHANNELS, SNS_ATTRIBUTE_LEVEL,
 } from '../lambda/notify/constants';
 import type { Level, RuleSetModel } from '../lambda/sigma/types';
 import { levelsAtOrAbove } from './config';
 import { CorrelationState } from './correlation-state';
+import { ENV_LEDGER_LEASE_MS } from '../lambda/reliability/ledger';
+import { ENV_NOTIFICATION_BUDGETS, parseStormConfig } from '../lambda/reliability/storm';
 import { PROJECT_ROOT, RUNTIME_SUPPRESSION, bundledFunctionProps } from './lambda-bundling';
 
 /** Source prefix and detail-type of the events Auth0 log streams put on EventBridge. */
@@ -87,6 +89,18 @@ export interface SigmaDetectorProps {
    * @default true when the rule set has correlation rules, false otherwise
    */
   readonly stateTable?: boolean;
+  /**
+   * Storm control (lambda/reliability/storm.ts): a notification budget per rule, window, level and channel, and
+   * one summary per rule when a window ends. Needs the state table and the sweep (which sends the summaries), so
+   * turning it on creates both. With the state table, notifications are exactly-once in any case.
+   * @default true when the rule set has correlation rules (the table and the sweep exist anyway), false otherwise
+   */
+  readonly stormControl?: boolean;
+  /**
+   * Budget overrides as the detector reads them from SIGMA_NOTIFICATION_BUDGETS, e.g.
+   * `{"windowMinutes": 30, "budgets": {"high": {"sms": 2}}}`; validated at synth. @default the documented defaults
+   */
+  readonly notificationBudgets?: string;
 }
 
 export class SigmaDetector extends Construct {
@@ -138,10 +152,18 @@ export class SigmaDetector extends Construct {
       enforceSSL: true,
     });
 
+    const correlations = countCorrelationRules(props.rulesFile);
+    const stormControl = props.stormControl ?? correlations > 0;
+    // Fails synth on a bad budget override, with the message saying which key is wrong.
+    if (props.notificationBudgets !== undefined) parseStormConfig(props.notificationBudgets, 'notificationBudgets');
+
     // Per-level filtering on the `level` message attribute (see lambda/notify/sns-message.ts for why it works
-    // with MessageStructure json).
-    const emailFilter = { [SNS_ATTRIBUTE_LEVEL]: sns.SubscriptionFilter.stringFilter({ allowlist: levelsAtOrAbove(props.emailMinLevel ?? 'low') }) };
-    const smsFilter = { [SNS_ATTRIBUTE_LEVEL]: sns.SubscriptionFilter.stringFilter({ allowlist: levelsAtOrAbove(props.smsMinLevel ?? 'high') }) };
+    // with MessageStructure json). With storm control, each subscription also requires its own channel in the
+    // `channels` attribute: a detection over its SMS budget still reaches email, and the reverse.
+    const channel = (name: string): Record<string, sns.SubscriptionFilter> =>
+      stormControl ? { [SNS_ATTRIBUTE_CHANNELS]: sns.SubscriptionFilter.stringFilter({ allowlist: [name] }) } : {};
+    const emailFilter = { [SNS_ATTRIBUTE_LEVEL]: sns.SubscriptionFilter.stringFilter({ allowlist: levelsAtOrAbove(props.emailMinLevel ?? 'low') }), ...channel('email') };
+    const smsFilter = { [SNS_ATTRIBUTE_LEVEL]: sns.SubscriptionFilter.stringFilter({ allowlist: levelsAtOrAbove(props.smsMinLevel ?? 'high') }), ...channel('sms') };
     for (const email of props.alertEmails ?? []) this.topic.addSubscription(new subs.EmailSubscription(email, { filterPolicy: emailFilter }));
     for (const phone of props.alertPhoneNumbers ?? []) this.topic.addSubscription(new subs.SmsSubscription(phone, { filterPolicy: smsFilter }));
     for (const email of props.alarmEmails ?? []) this.alarmTopic.addSubscription(new subs.EmailSubscription(email));
@@ -241,13 +263,19 @@ export class SigmaDetector extends Construct {
 
     NagSuppressions.addResourceSuppressions(this.fn, [RUNTIME_SUPPRESSION]);
 
-    const correlations = countCorrelationRules(props.rulesFile);
-    if (props.stateTable ?? correlations > 0) {
+    if (props.stateTable || correlations > 0 || stormControl) {
+      // The delivery ledger's claim lease outlives one invocation (docs/reliability.md).
+      const leaseMs = 2 * (props.timeout ?? Duration.seconds(30)).toMilliseconds() + 10_000;
+      const reliabilityEnvironment: Record<string, string> = {
+        [ENV_LEDGER_LEASE_MS]: String(leaseMs),
+        ...(stormControl ? { [ENV_NOTIFICATION_BUDGETS]: props.notificationBudgets ?? '{}' } : {}),
+      };
+      for (const [name, value] of Object.entries(reliabilityEnvironment)) this.fn.addEnvironment(name, value);
       this.state = new CorrelationState(this, 'State', {
         detector: this,
         rulesFile: props.rulesFile,
-        sweep: correlations > 0,
-        sweepEnvironment: this.notifyEnvironment(props),
+        sweep: correlations > 0 || stormControl,
+        sweepEnvironment: { ...this.notifyEnvironment(props), ...reliabilityEnvironment },
         detectionBus: props.detectionBus,
         runtime: props.runtime,
         logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,

@@ -108,11 +108,23 @@ function subjectsFromRules(rules: RuleModel[]): Subject[] {
 /** Pattern shapes a rule author may write; `?` plus several `*` is where backtracking grows polynomially. */
 const ENGINE_SHAPES = ['*a?', '?*', 'a?*', '*a?*', '*a*b?', '*a?b*', '*a*a*b?', '*a*b*c?', 'http?://*/*.exe', '*{?error}}*'];
 
+/**
+ * `|re` shapes with polynomial backtracking, to show the cap at work (values beyond it cost what the cap costs).
+ * Exponential shapes such as `(a|aa)*c` are not measured: no cap helps there (2^4096 steps); `check` warns about
+ * them (regex-redos) and `check --strict` refuses them.
+ */
+const RE_SHAPES = ['a.*a.*b', 'a.*b.*c.*d'];
+
 function engineSubjects(): Subject[] {
-  return ENGINE_SHAPES.map((pattern) => {
+  const loc = { file: 'engine shape', line: 0, col: 0 };
+  const res: Subject[] = RE_SHAPES.map((pattern) => {
+    const matcher = compileFieldItem({ field: 'data.user_agent', modifiers: ['re'], values: [pattern], loc }, { regexValueCap: cap });
+    return { source: 're shape (capped)', pattern, kind: 're' as const, capped: true, test: (v: string) => matcher.matches(eventWith('data.user_agent', v)) };
+  });
+  return [...res, ...ENGINE_SHAPES.map((pattern) => {
     const compiled = compilePattern(pattern, { caseSensitive: false });
     return { source: 'engine shape', pattern, kind: 'wildcard' as const, capped: false, test: (v: string) => compiled.test(v) };
-  }).filter((s) => compilePattern(s.pattern, { caseSensitive: false }).kind === 'regex');
+  }).filter((s) => compilePattern(s.pattern, { caseSensitive: false }).kind === 'regex')];
 }
 
 interface Row {
@@ -148,9 +160,11 @@ function growth(row: Row): string {
 
 function main(): void {
   const loaded = loadRules([rulesDir], { unresolvedPlaceholders: 'skip-rule' });
-  const subjects = [...subjectsFromRules(loaded.model.rules), ...engineSubjects()];
-  const reCount = subjects.filter((s) => s.kind === 're').length;
-  console.log(`regex worst case: ${loaded.model.rules.length} rules in ${rulesDir}, ${reCount} 're' value(s), cap ${cap} (regexValueCap)`);
+  const fromRules = subjectsFromRules(loaded.model.rules);
+  const subjects = [...fromRules, ...engineSubjects()];
+  const reCount = fromRules.filter((s) => s.kind === 're').length;
+  const wildcardCount = fromRules.length - reCount;
+  console.log(`regex worst case: ${loaded.model.rules.length} rules in ${rulesDir}: ${reCount} 're' value(s), ${wildcardCount} wildcard(s) compiled to a regex; cap ${cap} (regexValueCap)`);
   console.log('');
   const header = ['source', 'kind', 'pattern', 'capped', ...LENGTHS.map((l) => `${l}`), 'growth'];
   const rows = subjects.map(measure).map((row) => [

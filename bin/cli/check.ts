@@ -4,6 +4,12 @@ import { checkCorrelations } from '../../lambda/sigma/correlation';
 import type { Diagnostic } from '../../lambda/sigma/types';
 import { EXIT_FAILURE, EXIT_OK, type CliIO } from './io';
 import { loadRuleSet, plural, printDiagnostics, type RuleOptions } from './rule-options';
+import { formatPrefilter } from './prefilter-output';
+
+export interface CheckOptions extends RuleOptions {
+  /** Also print the EventBridge prefilter compiled from the enabled rules. */
+  showPrefilter?: boolean;
+}
 
 /** Rules that an error diagnostic names (file + rule), i.e. rules left out of the set. */
 function rulesWithErrors(diagnostics: Diagnostic[]): number {
@@ -16,7 +22,7 @@ function rulesWithErrors(diagnostics: Diagnostic[]): number {
   return keys.size;
 }
 
-export function runCheck(io: CliIO, options: RuleOptions): number {
+export function runCheck(io: CliIO, options: CheckOptions): number {
   const loaded = loadRuleSet(io, options, 'error');
   const { result, diagnostics } = loaded;
   const out = io.stdout;
@@ -45,5 +51,6 @@ export function runCheck(io: CliIO, options: RuleOptions): number {
     return EXIT_FAILURE;
   }
   out.write(`check passed: 0 errors, ${plural(loaded.warnings, 'warning')}\n`);
+  if (options.showPrefilter) out.write(`\n${formatPrefilter(result.model)}`);
   return EXIT_OK;
 }

@@ -9,6 +9,8 @@ export const DETECTION_DETAIL_TYPE = 'Sigma detection';
 export const SNS_ATTRIBUTE_LEVEL = 'level';
 export const SNS_ATTRIBUTE_RULE_ID = 'rule_id';
 export const SNS_ATTRIBUTE_TAGS = 'tags';
+/** Storm control: the channels (`email`, `sms`) a message is for; subscriptions filter on it when storm control is on. */
+export const SNS_ATTRIBUTE_CHANNELS = 'channels';
 
 /** Lambda environment variables (set by the construct, read by the handler). */
 export const ENV_TOPIC_ARN = 'SIGMA_TOPIC_ARN';

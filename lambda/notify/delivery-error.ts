@@ -3,7 +3,8 @@
 export class DeliveryError extends Error {
   constructor(
     readonly sink: string,
-    readonly failures: { ruleId: string; logId?: string; error: string }[],
+    /** `index`: position of the failed item in what the sink was given (the delivery ledger retries only those). */
+    readonly failures: { ruleId: string; logId?: string; error: string; index?: number }[],
   ) {
     super(`${sink}: ${failures.length} detection(s) not delivered: ${failures.map((f) => `${f.ruleId}/${f.logId ?? '-'}: ${f.error}`).join('; ')}`);
     this.name = 'DeliveryError';

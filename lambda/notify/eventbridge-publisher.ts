@@ -8,7 +8,7 @@ import type { DetectionItem, DetectionSink } from '../pipeline-types';
 import { DETECTION_DETAIL_TYPE, DETECTION_EVENT_SOURCE } from './constants';
 import { detectionJson } from './fit-detection';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './retry';
-import { DeliveryError } from './delivery-error';
+import { DeliveryError, errorText } from './delivery-error';
 
 export const MAX_ENTRIES_PER_CALL = 10;
 export const MAX_BYTES_PER_CALL = 256 * 1024;
@@ -34,12 +34,19 @@ export class EventBridgeNotifier implements DetectionSink {
 
   async deliver(items: DetectionItem[]): Promise<void> {
     const entries = items.map((item) => this.entry(item));
-    const failures: { ruleId: string; logId?: string; error: string }[] = [];
+    const failures: { ruleId: string; logId?: string; error: string; index: number }[] = [];
     for (const batch of batchEntries(entries)) {
-      const failed = await this.putWithRetry(batch.map((i) => entries[i]));
+      let failed: Map<number, string>;
+      try {
+        failed = await this.putWithRetry(batch.map((i) => entries[i]));
+      } catch (err) {
+        // A thrown call (throttled, network; the SDK has retried it) fails this batch only: the batches before
+        // it were delivered, and the ones after are still tried, so the ledger retries exactly what is missing.
+        failed = new Map(batch.map((_, k) => [k, errorText(err)]));
+      }
       for (const [k, error] of failed) {
         const item = items[batch[k]];
-        failures.push({ ruleId: item.detection.rule.id, logId: item.detection.log_id, error });
+        failures.push({ ruleId: item.detection.rule.id, logId: item.detection.log_id, error, index: batch[k] });
       }
     }
     if (failures.length > 0) throw new DeliveryError(this.name, failures);
@@ -60,7 +67,7 @@ export class EventBridgeNotifier implements DetectionSink {
     const lastError = new Map<number, string>();
     for (let attempt = 0; attempt < this.backoff.maxAttempts && pending.length > 0; attempt++) {
       if (attempt > 0) await (this.backoff.sleep ?? sleep)(backoffDelay(attempt, this.backoff));
-      // A thrown error (throttled call, network) has already been retried by the SDK: let it propagate.
+      // A thrown error (throttled call, network) has already been retried by the SDK: the caller fails the batch.
       const response = await this.client.send(new PutEventsCommand({ Entries: pending.map((i) => batch[i]) }));
       if (!response.FailedEntryCount) return new Map();
       const results = response.Entries ?? [];

@@ -8,8 +8,8 @@ import { toText, truncate } from './sanitize';
 const FIELD_VALUE_CAP = 1024;
 
 export function detectionJson(detection: Detection, maxBytes: number): string {
-  let json = JSON.stringify(detection);
-  if (Buffer.byteLength(json, 'utf8') <= maxBytes) return json;
+  let json = stringify(detection);
+  if (json !== undefined && Buffer.byteLength(json, 'utf8') <= maxBytes) return json;
 
   // 1. Long field values become their first characters (as text).
   if (detection.field_values) {
@@ -18,8 +18,8 @@ export function detectionJson(detection: Detection, maxBytes: number): string {
       const text = toText(value);
       shortened[path] = text.length > FIELD_VALUE_CAP || typeof value === 'object' ? truncate(text, FIELD_VALUE_CAP) : value;
     }
-    json = JSON.stringify({ ...detection, field_values: shortened });
-    if (Buffer.byteLength(json, 'utf8') <= maxBytes) return json;
+    json = stringify({ ...detection, field_values: shortened });
+    if (json !== undefined && Buffer.byteLength(json, 'utf8') <= maxBytes) return json;
   }
   // 2. Without field values and the rule's extra metadata (both can be looked up from the log and the rule).
   const slim: Detection = { ...detection, field_values: undefined, rule: { id: detection.rule.id, title: detection.rule.title, level: detection.rule.level, tags: detection.rule.tags } };
@@ -50,4 +50,16 @@ function minimalCorrelation(c: CorrelationInfo): CorrelationInfo {
     rules: c.rules.slice(0, 20).map((id) => truncate(id, 256)),
     log_ids: c.log_ids.slice(0, 10).map((id) => truncate(id, 256)),
   };
+}
+
+/**
+ * JSON.stringify recurses: a value nested deeper than the stack allows (a 256 KB event can nest ~128k arrays)
+ * throws RangeError. Such a detection is shrunk like an oversized one instead of failing every retry.
+ */
+function stringify(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }

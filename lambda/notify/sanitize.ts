@@ -7,6 +7,8 @@
 // C0 and C1 controls, DEL, zero-width and bidi formatting characters, line/paragraph separators, BOM.
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]/g;
 const INVISIBLE_KEEP_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]/g;
+// Half of a surrogate pair on its own is not Unicode text (mail pipelines may reject or mangle it).
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const URL_SCHEME = /\b(h)(tt)(ps?):\/\//gi;
 
 /** Any value as text: scalars by their string form, objects and arrays as JSON, missing as ''. */
@@ -31,13 +33,15 @@ export function truncate(text: string, max: number, marker = '...'): string {
 }
 
 /**
- * One attacker-controlled value as a single safe line: invisible characters removed, whitespace collapsed,
+ * One attacker-controlled value as a single safe line: invisible characters removed, lone surrogates made U+FFFD,
+ * whitespace collapsed,
  * `<` `>` replaced, URLs defanged (`hxxps://`), at most `max` code points.
  */
 export function safeLine(value: unknown, max: number): string {
   // Cap before the regex work so a huge value costs little.
   const raw = toText(value).slice(0, max * 4 + 16);
   const text = raw
+    .replace(LONE_SURROGATE, '\ufffd')
     .replace(INVISIBLE, ' ')
     .replace(/\s+/g, ' ')
     .replace(/</g, '\u2039')
@@ -52,6 +56,7 @@ export function safeBlock(value: unknown, max: number): string {
   const raw = toText(value).slice(0, max * 4 + 16);
   const text = raw
     .replace(/\r\n?/g, '\n')
+    .replace(LONE_SURROGATE, '\ufffd')
     .replace(INVISIBLE_KEEP_NEWLINE, ' ')
     .replace(/[ \t]+/g, ' ')
     .replace(/ *\n */g, '\n')

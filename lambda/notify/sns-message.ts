@@ -13,7 +13,7 @@
 
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import type { Detection, NormalizedEvent } from '../sigma/types';
-import { SNS_ATTRIBUTE_LEVEL, SNS_ATTRIBUTE_RULE_ID, SNS_ATTRIBUTE_TAGS } from './constants';
+import { SNS_ATTRIBUTE_CHANNELS, SNS_ATTRIBUTE_LEVEL, SNS_ATTRIBUTE_RULE_ID, SNS_ATTRIBUTE_TAGS } from './constants';
 import { dashboardLogUrl } from './dashboard-link';
 import { detectionJson } from './fit-detection';
 import { safeBlock, safeLine, toAscii, truncate } from './sanitize';
@@ -42,6 +42,11 @@ export interface MessageContext {
   auth0Domain?: string;
   /** Rule id → title, to name a correlation's rules (ids alone mean little to a reader). */
   ruleTitles?: ReadonlyMap<string, string>;
+  /**
+   * Storm control's channels for this detection (lambda/reliability/storm.ts). When given, the `channels`
+   * attribute lists them and each email/SMS subscription's filter policy requires its own channel.
+   */
+  channels?: readonly string[];
 }
 
 export interface SnsMessage {
@@ -68,6 +73,9 @@ export function buildSnsMessage(detection: Detection, context: MessageContext = 
   const tags = detection.rule.tags.filter((t) => t !== '');
   // SNS rejects an empty String.Array value, so a rule without tags sends no `tags` attribute.
   if (tags.length > 0) attributes[SNS_ATTRIBUTE_TAGS] = { DataType: 'String.Array', StringValue: JSON.stringify(tags) };
+  if (context.channels && context.channels.length > 0) {
+    attributes[SNS_ATTRIBUTE_CHANNELS] = { DataType: 'String.Array', StringValue: JSON.stringify([...context.channels]) };
+  }
   return {
     subject: subjectText(detection),
     message: JSON.stringify({ default: def, email, sms }),

@@ -25,7 +25,9 @@ export class SnsNotifier implements DetectionSink {
     // then the failure is thrown so Lambda retries the invocation (the SDK has already retried throttling).
     const results = await Promise.allSettled(
       items.map((item) => {
-        const message = buildSnsMessage(item.detection, { event: item.event, auth0Domain: this.options.auth0Domain, ruleTitles: this.options.ruleTitles });
+        const message = buildSnsMessage(item.detection, {
+          event: item.event, auth0Domain: this.options.auth0Domain, ruleTitles: this.options.ruleTitles, channels: item.channels,
+        });
         return this.client.send(
           new PublishCommand({
             TopicArn: this.options.topicArn,
@@ -39,7 +41,7 @@ export class SnsNotifier implements DetectionSink {
     );
     const failures = results.flatMap((result, i) =>
       result.status === 'rejected'
-        ? [{ ruleId: items[i].detection.rule.id, logId: items[i].detection.log_id, error: errorText(result.reason) }]
+        ? [{ ruleId: items[i].detection.rule.id, logId: items[i].detection.log_id, error: errorText(result.reason), index: i }]
         : [],
     );
     if (failures.length > 0) throw new DeliveryError(this.name, failures);

@@ -4,14 +4,8 @@
 // sent, so a partial failure is retried for the failed part only.
 
 import type { DetectionItem, DetectionSink } from '../pipeline-types';
-import { DeliveryError } from '../notify/delivery-error';
 import { detectionKey, type DeliveryLedger } from './ledger';
 import { CHANNELS, type Channel, type StormControl } from './storm';
-
-/** A detection item with the channels storm control admitted it to (the SNS notifier sets the attribute). */
-export interface ChanneledItem extends DetectionItem {
-  channels?: readonly Channel[];
-}
 
 /** Another invocation holds a live claim on some items: fail, so Lambda retries once the lease has expired. */
 export class ClaimHeldError extends Error {
@@ -32,6 +26,8 @@ export interface ExactlyOnceStats {
   suppressed: number;
   held: number;
   failed: number;
+  /** Delivered, but the ledger could not record it (a retry of this invocation or a duplicate may send again). */
+  unrecorded: number;
 }
 
 export interface ExactlyOnceSinkOptions {
@@ -41,7 +37,7 @@ export interface ExactlyOnceSinkOptions {
 
 export class ExactlyOnceSink implements DetectionSink {
   readonly name: string;
-  readonly stats: ExactlyOnceStats = { sent: 0, duplicates: 0, suppressed: 0, held: 0, failed: 0 };
+  readonly stats: ExactlyOnceStats = { sent: 0, duplicates: 0, suppressed: 0, held: 0, failed: 0, unrecorded: 0 };
 
   constructor(
     private readonly inner: DetectionSink,
@@ -51,72 +47,57 @@ export class ExactlyOnceSink implements DetectionSink {
     this.name = inner.name;
   }
 
+  /**
+   * Each item on its own, all in parallel: claim → [storm decision] → send → mark sent. Per item, so one slow or
+   * hung publish holds back only its own record, and a partial failure leaves exactly the failed items to retry.
+   * After every item has settled, the first failure is thrown; else, if another invocation held some, a
+   * ClaimHeldError (so Lambda retries once their lease has expired).
+   */
   async deliver(items: DetectionItem[]): Promise<void> {
     const keys = items.map((item) => detectionKey(item.detection));
-    const claims = await Promise.all(keys.map((key) => this.ledger.claim(key, this.name)));
-    const toSend: ChanneledItem[] = [];
-    const sendKeys: string[] = [];
-    const held: string[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const claim = claims[i];
-      if (claim.state === 'done') {
-        this.stats.duplicates++;
-        continue;
-      }
-      if (claim.state === 'held') {
-        held.push(keys[i]);
-        continue;
-      }
+    const results = await Promise.allSettled(items.map((item, i) => this.deliverOne(item, keys[i])));
+    const held = keys.filter((_, i) => results[i].status === 'fulfilled' && (results[i] as PromiseFulfilledResult<Outcome>).value === 'held');
+    this.stats.held += held.length;
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    if (held.length > 0) throw new ClaimHeldError(this.name, held);
+  }
+
+  private async deliverOne(item: DetectionItem, key: string): Promise<Outcome> {
+    const claim = await this.ledger.claim(key, this.name);
+    if (claim.state === 'done') {
+      this.stats.duplicates++;
+      return 'duplicate';
+    }
+    if (claim.state === 'held') return 'held';
+    try {
       let channels: readonly Channel[] | undefined = claim.channels?.filter((c): c is Channel => (CHANNELS as readonly string[]).includes(c));
       if (this.options.storm && channels === undefined) {
         // Decided once per detection and recorded on the claim: a retry must not charge the budget again.
-        channels = (await this.options.storm.admit(items[i].detection)).channels;
-        await this.ledger.recordChannels(keys[i], this.name, [...channels]);
+        channels = (await this.options.storm.admit(item.detection)).channels;
+        await this.ledger.recordChannels(key, this.name, [...channels]);
       }
       if (channels !== undefined && channels.length === 0) {
-        await this.ledger.markSuppressed(keys[i], this.name);
+        await this.ledger.markSuppressed(key, this.name);
         this.stats.suppressed++;
-        continue;
+        return 'suppressed';
       }
-      toSend.push(channels === undefined ? items[i] : { ...items[i], channels });
-      sendKeys.push(keys[i]);
+      await this.inner.deliver([channels === undefined ? item : { ...item, channels }]);
+    } catch (err) {
+      this.stats.failed++;
+      // Best effort: if the release fails too, the claim's lease runs out and a later retry claims it then.
+      await this.ledger.release(key, this.name).catch(() => undefined);
+      throw err;
     }
-
-    let sendError: unknown;
-    if (toSend.length > 0) {
-      try {
-        await this.inner.deliver(toSend);
-      } catch (err) {
-        sendError = err;
-      }
+    try {
+      await this.ledger.markSent(key, this.name);
+    } catch {
+      // Delivered: the invocation succeeds. Only a later duplicate of this event, after the lease, could resend.
+      this.stats.unrecorded++;
     }
-    const failed = sendError === undefined ? new Set<number>() : failedIndexes(sendError, toSend);
-    await Promise.all(sendKeys.map((key, i) => (failed.has(i) ? this.ledger.release(key, this.name) : this.ledger.markSent(key, this.name))));
-    this.stats.sent += sendKeys.length - failed.size;
-    this.stats.failed += failed.size;
-    this.stats.held += held.length;
-    if (sendError !== undefined) throw sendError;
-    if (held.length > 0) throw new ClaimHeldError(this.name, held);
+    this.stats.sent++;
+    return 'sent';
   }
 }
 
-/**
- * Which of `items` a sink error covers. A DeliveryError lists its failures (by index when the notifier gives
- * one, else by rule id and log_id: every item that fits counts as failed, since sending again is better than
- * losing one). Any other error (a thrown SDK call) covers every item.
- */
-export function failedIndexes(err: unknown, items: readonly DetectionItem[]): Set<number> {
-  const all = new Set(items.map((_, i) => i));
-  if (!(err instanceof DeliveryError)) return all;
-  const failed = new Set<number>();
-  for (const failure of err.failures as { ruleId: string; logId?: string; index?: number }[]) {
-    if (typeof failure.index === 'number') {
-      if (failure.index >= 0 && failure.index < items.length) failed.add(failure.index);
-      continue;
-    }
-    items.forEach((item, i) => {
-      if (item.detection.rule.id === failure.ruleId && item.detection.log_id === failure.logId) failed.add(i);
-    });
-  }
-  return failed.size === 0 && err.failures.length > 0 ? all : failed;
-}
+type Outcome = 'sent' | 'duplicate' | 'suppressed' | 'held';

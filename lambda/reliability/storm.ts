@@ -22,7 +22,7 @@ export const CHANNELS = ['email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** SNS message attribute listing the channels a message is for (String.Array); subscriptions filter on it. */
-export const SNS_ATTRIBUTE_CHANNELS = 'channels';
+export { SNS_ATTRIBUTE_CHANNELS } from '../notify/constants';
 /** Lambda environment variable holding budget overrides as JSON (see parseStormConfig). */
 export const ENV_NOTIFICATION_BUDGETS = 'SIGMA_NOTIFICATION_BUDGETS';
 

@@ -3,9 +3,9 @@
 // attributes, so the same subscription filter policies route it).
 
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
-import { SNS_ATTRIBUTE_LEVEL, SNS_ATTRIBUTE_RULE_ID } from '../notify/constants';
+import { SNS_ATTRIBUTE_CHANNELS, SNS_ATTRIBUTE_LEVEL, SNS_ATTRIBUTE_RULE_ID } from '../notify/constants';
 import { safeLine, toAscii, truncate } from '../notify/sanitize';
-import { SNS_ATTRIBUTE_CHANNELS, type Channel, type StormSummary, type SummarySender } from './storm';
+import type { Channel, StormSummary, SummarySender } from './storm';
 
 const SUBJECT_MAX = 100;
 const SMS_MAX = 140;

@@ -16,7 +16,7 @@
 // - CloudFormation rejects `null` inside an event pattern, so null is never emitted;
 // - the pattern size quota is 2048 characters by default (adjustable to 4096).
 import type { ConditionNode, FieldItem, RuleModel, RuleSetModel, Scalar, SearchNode } from './types';
-import { foldCase, foldCodePoint } from './wildcards';
+import { foldCase, foldCodePoint, parseWildcard, type WildcardToken } from './wildcards';
 
 export const AUTH0_PARTNER_SOURCE_PREFIX = 'aws.partner/auth0.com';
 export const AUTH0_DETAIL_TYPE = 'Auth0 log';
@@ -300,48 +300,15 @@ function eventBridgePath(field: string): string[] | null {
   return null;
 }
 
-/** Sigma wildcard pattern tokens: literal text, `*`, `?` (escapes resolved per the Sigma specification). */
-type Token = { t: 'lit'; s: string } | { t: 'star' } | { t: 'one' };
-
-export function parseSigmaWildcards(pattern: string): Token[] {
-  const tokens: Token[] = [];
-  let lit = '';
-  const flush = (): void => {
-    if (lit) tokens.push({ t: 'lit', s: lit });
-    lit = '';
-  };
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '\\') {
-      const next = pattern[i + 1];
-      if (next === '*' || next === '?' || next === '\\') {
-        lit += next;
-        i++;
-      } else {
-        lit += '\\';
-      }
-    } else if (ch === '*') {
-      flush();
-      tokens.push({ t: 'star' });
-    } else if (ch === '?') {
-      flush();
-      tokens.push({ t: 'one' });
-    } else {
-      lit += ch;
-    }
-  }
-  flush();
-  return tokens;
-}
-
 /** Escapes text for a `u`-flag regular expression (where `\-` is not a valid escape). */
 function escapeRegExpU(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replace(/-/g, '\\x2d');
 }
 
-function tokensToRegExp(tokens: Token[], cased: boolean): RegExp {
+/** The whole-value test of a Sigma pattern, used at build time to ask "could it match `true`?". */
+function tokensToRegExp(tokens: readonly WildcardToken[], cased: boolean): RegExp {
   const body = tokens
-    .map((tok) => (tok.t === 'lit' ? escapeRegExpU(tok.s) : tok.t === 'star' ? '[\\s\\S]*' : '[\\s\\S]'))
+    .map((tok) => (tok.kind === 'literal' ? escapeRegExpU(tok.text) : tok.kind === 'star' ? '[\\s\\S]*' : '[\\s\\S]'))
     .join('');
   return new RegExp(`^${body}$`, cased ? 'u' : 'iu');
 }
@@ -357,15 +324,16 @@ function valueConstraints(value: Scalar, shape: 'exact' | 'prefix' | 'suffix', c
   if (value === null) return 'is null (matches a missing field; CloudFormation forbids null in patterns)';
   const text = String(value);
   const sigmaPattern = shape === 'prefix' ? `${escapeSigma(text, value)}*` : shape === 'suffix' ? `*${escapeSigma(text, value)}` : escapeSigma(text, value);
-  const tokens = parseSigmaWildcards(sigmaPattern);
+  // The engine's own parser: escapes (`\*`, `\?`, `\\`) mean exactly what they mean when matching.
+  const tokens = parseWildcard(sigmaPattern);
   const regex = tokensToRegExp(tokens, cased);
-  const hasWildcard = tokens.some((t) => t.t !== 'lit');
+  const hasWildcard = tokens.some((t) => t.kind !== 'literal');
   let kind: ValueConstraint['kind'];
   let literal: string;
   let alsoNumber: number | undefined;
   if (!hasWildcard) {
     kind = 'exact';
-    literal = tokens.length ? (tokens[0] as { s: string }).s : '';
+    literal = tokens.length ? (tokens[0] as { text: string }).text : '';
     const n = Number(literal);
     if (literal.trim() !== '' && Number.isFinite(n) && String(n) === literal) {
       if (!numericRepresentable(n)) return 'is a number outside what EventBridge numeric matching represents';
@@ -374,10 +342,10 @@ function valueConstraints(value: Scalar, shape: 'exact' | 'prefix' | 'suffix', c
   } else {
     const first = tokens[0]!;
     const last = tokens[tokens.length - 1]!;
-    const lead = first.t === 'lit' ? first.s : '';
-    const trail = last.t === 'lit' && tokens.length > 1 ? last.s : '';
+    const lead = first.kind === 'literal' ? first.text : '';
+    const trail = last.kind === 'literal' && tokens.length > 1 ? last.text : '';
     if (!lead && !trail) return 'has no literal prefix or suffix';
-    const literalChars = tokens.filter((t) => t.t === 'lit').map((t) => (t as { s: string }).s).join('');
+    const literalChars = tokens.map((t) => (t.kind === 'literal' ? t.text : '')).join('');
     if (NUMBER_FORM_CHARS.test(literalChars)) return "may match a JSON number's string form";
     if (lead.length >= trail.length) {
       kind = 'prefix';

@@ -9,9 +9,13 @@
 //   W#<shard 0..n-1>                  <closeAt 16 digits>#<correlation id>#<group hash>#<start>
 //                                                             index of windows to evaluate at close (the sweep):
 //                                                             sorted by close time, deleted once evaluated
-// Reserved for issue 6 (same table): `N#<detection key>` / `<destination>` notification records, and
-// `BUDGET#<rule id>` / `<window start>` storm-control budgets. Every prefix ends with `#` or is a fixed word, so
-// item types never collide.
+// Delivery ledger and storm control (lambda/reliability, same table):
+//   N#<detection key>                 <destination>           notification record (claim, sent, suppressed)
+//   OUTBOX                            <detection key>         correlation detection not yet delivered everywhere
+//   EV#<log_id>                       CORR                    event fed to the correlation engine (+ its detections)
+//   BUDGET#<rule id>                  <window start>          storm-control counter
+//   SUMMARY#DUE                       <window end>#<rule>#<start>  window owing a storm summary
+// Every prefix ends with `#` or is a fixed word, so item types never collide.
 
 import {
   ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { Readable, Writable } from 'node:stream';
 import { lambdaProcessor, parseDeadLetter, redriveCommand, regionOfQueue, registerRedrive, runRedrive } from '../../bin/cli/redrive';
 import type { CliIO } from '../../bin/cli/io';
-import { REPO } from './helpers';
+import { REPO, run } from './helpers';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/FailedInvocationQueue';
 const auth0Event = (logId: string) => ({
@@ -163,5 +163,19 @@ describe('options', () => {
     await program.parseAsync(['node', 'auth0-sigma', 'redrive', '--queue', QUEUE, '--dry-run', '--max', '5'], { from: 'node' });
     expect(code).toBe(0);
     expect(out.stdout.text).toContain('1 message would be redriven');
+  });
+});
+
+describe('through the CLI', () => {
+  test('`auth0-sigma redrive` is wired in: dry run exits 0, a missing processor is a usage error (exit 2)', async () => {
+    queueOf([msg('m1', auth0Event('L1'))]);
+    const dry = await run(['redrive', '--queue', QUEUE, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('1 message would be redriven');
+    const usage = await run(['redrive', '--queue', QUEUE]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('redrive needs --function NAME');
+    const help = await run(['--help']);
+    expect(help.stdout).toContain('redrive');
   });
 });

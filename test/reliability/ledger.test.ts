@@ -2,7 +2,7 @@
 
 import { DeliveryError } from '../../lambda/notify/delivery-error';
 import type { DetectionItem, DetectionSink } from '../../lambda/pipeline-types';
-import { ClaimHeldError, ExactlyOnceSink, failedIndexes } from '../../lambda/reliability/exactly-once-sink';
+import { ClaimHeldError, ExactlyOnceSink } from '../../lambda/reliability/exactly-once-sink';
 import { DeliveryLedger, detectionKey, LEDGER_TTL_SECONDS } from '../../lambda/reliability/ledger';
 import type { Detection } from '../../lambda/sigma/types';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
@@ -199,13 +199,4 @@ describe('ExactlyOnceSink', () => {
     expect(inner.sent).toEqual(['R#r1#L#L1', 'R#r3#L#L1']);
   });
 
-  test('failedIndexes: by index when given, by ids otherwise, everything for other errors', () => {
-    const list = items();
-    expect([...failedIndexes(new Error('x'), list)]).toEqual([0, 1, 2]);
-    const byIndex = new DeliveryError('sns', [{ ruleId: 'r9', error: 'e', index: 2 } as never]);
-    expect([...failedIndexes(byIndex, list)]).toEqual([2]);
-    expect([...failedIndexes(new DeliveryError('sns', [{ ruleId: 'r2', logId: 'L1', error: 'e' }]), list)]).toEqual([1]);
-    // A failure that names nothing we sent: assume all failed rather than lose one.
-    expect([...failedIndexes(new DeliveryError('sns', [{ ruleId: 'zz', error: 'e' }]), list)]).toEqual([0, 1, 2]);
-  });
 });

@@ -7,11 +7,14 @@ import {
   AUTH0_PARTNER_SOURCE_PREFIX,
   buildEventPattern,
   caseRepresentatives,
-  parseSigmaWildcards,
   PrefilterOptions,
 } from '../../lambda/sigma/prefilter';
 import type { RuleSetModel } from '../../lambda/sigma/types';
 import { matchesEventPattern } from '../helpers/eventbridge-pattern';
+import { run } from '../cli/helpers';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 // ------------------------------------------------------------------------------------------------ helpers
 
@@ -157,7 +160,6 @@ describe('buildEventPattern: value mapping', () => {
   });
 
   it('keeps escaped wildcards literal', () => {
-    expect(parseSigmaWildcards('a\\*b*')).toEqual([{ t: 'lit', s: 'a*b' }, { t: 'star' }]);
     const { result } = judge([ruleDoc({ sel: { 'data.type': 'a\\*b' }, condition: 'sel' })]);
     expect(result.json).toContain('{"equals-ignore-case":"a*b"}');
   });
@@ -449,5 +451,29 @@ describe('buildEventPattern: soundness (property)', () => {
     // The property is only meaningful if rules matched events and the pattern rejected some.
     expect(engineHits).toBeGreaterThan(100);
     expect(rejected).toBeGreaterThan(100);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------ CLI
+
+describe('auth0-sigma check --show-prefilter', () => {
+  it('prints the pattern and the widening notes after a passing check', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefilter-cli-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'r.yml'),
+        ruleDoc({ sel: { 'data.type': 'fp', 'data.description|contains': 'password' }, condition: 'sel' }, { id: '4f1c2d3e-0000-4000-8000-000000000001' }),
+      );
+      const shown = await run(['check', '--rules', dir, '--show-prefilter']);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toMatch(/EventBridge prefilter \(\d+ of 2048 characters\):/);
+      const json = shown.stdout.slice(shown.stdout.indexOf('{'), shown.stdout.indexOf('widened (') - 1);
+      expect(JSON.parse(json)).toEqual(buildEventPattern(load([fs.readFileSync(path.join(dir, 'r.yml'), 'utf8')])).pattern);
+      expect(shown.stdout).toMatch(/widened \(1 constraint .*\n  - .*'contains'/);
+      const plain = await run(['check', '--rules', dir]);
+      expect(plain.stdout).not.toContain('EventBridge prefilter');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
