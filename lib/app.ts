@@ -45,6 +45,7 @@ export function buildApp(app: App, options: BuildAppOptions = {}): BuiltApp {
     placeholders: config.placeholders,
     minLevel: config.minLevel,
     root: options.root ?? PROJECT_ROOT,
+    regexValueCap: config.regexValueCap,
   });
   for (const warning of rules.warnings) log(`auth0-sigma: ${warning}`);
   log(`auth0-sigma: ${rules.model.rules.length} rule(s) from ${rules.files.length} file(s) in ${config.rulesDir}` +

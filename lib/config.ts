@@ -35,13 +35,15 @@ export interface DeployConfig {
   stormControl?: boolean;
   /** Budget overrides (JSON text, validated), e.g. {"budgets": {"high": {"sms": 2}}}; unset = the defaults. */
   notificationBudgets?: string;
+  /** Longest value a `|re` regex runs on; unset = the engine's default (4096). */
+  regexValueCap?: number;
 }
 
 /** Every context key this app reads: a key given that is a near miss of one of these is reported as a typo. */
 export const CONTEXT_KEYS = [
   'auth0EventSourceName', 'eventBusName', 'eventBusArn', 'alertEmails', 'alertPhoneNumbers', 'emailMinLevel',
   'smsMinLevel', 'minLevel', 'placeholders', 'rulesDir', 'detectionBus', 'auth0Domain', 'logRetentionDays',
-  'alarmEmails', 'reservedConcurrency', 'stackName', 'prefilter', 'stormControl', 'notificationBudgets',
+  'alarmEmails', 'reservedConcurrency', 'stackName', 'prefilter', 'stormControl', 'notificationBudgets', 'regexValueCap',
 ] as const;
 
 export const CONFIG_DEFAULTS = {
@@ -155,6 +157,10 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
     problems.push(`'reservedConcurrency': ${reservedConcurrency} must be between 1 and 1000, or left unset`);
   }
 
+  const regexValueCap = readInteger(str, 'regexValueCap', problems);
+  if (regexValueCap !== undefined && (regexValueCap < 16 || regexValueCap > 1_048_576)) {
+    problems.push(`'regexValueCap': ${regexValueCap} must be between 16 and 1048576 characters, or left unset (default 4096)`);
+  }
   const prefilter = readBoolean(get, 'prefilter', problems) ?? CONFIG_DEFAULTS.prefilter;
   const stormControl = readBoolean(get, 'stormControl', problems);
   const notificationBudgets = readBudgets(get('notificationBudgets'), problems);
@@ -184,6 +190,7 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
     prefilter,
     stormControl,
     notificationBudgets,
+    regexValueCap,
   };
 }
 

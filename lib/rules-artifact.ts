@@ -19,6 +19,8 @@ export interface DeployRulesOptions {
   minLevel: Level;
   /** Project root: rule file names in messages are relative to it. */
   root: string;
+  /** Longest value a regex runs on (the engine's regexValueCap); unset = the engine's default. */
+  regexValueCap?: number;
 }
 
 export interface DeployRules {
@@ -57,6 +59,7 @@ export function loadDeployRules(options: DeployRulesOptions): DeployRules {
     unresolvedPlaceholders: 'error',
     minLevel: options.minLevel,
     root: options.root,
+    engine: options.regexValueCap === undefined ? undefined : { regexValueCap: options.regexValueCap },
   });
   if (result.files.length === 0) {
     throw new RulesError(options.rulesDir, [`${dir} holds no rule files (*.yml or *.yaml, fixtures *.test.yml excluded)`]);

@@ -89,14 +89,14 @@ function subjectsFromRules(rules: RuleModel[]): Subject[] {
           }
           continue;
         }
-        // Wildcard values with `?` compile to a regex; modifiers contains/startswith/endswith add stars.
+        // Wildcard values with `?` compile to the glob matcher (the general case); contains/startswith/endswith add stars.
         const cased = item.modifiers.includes('cased');
         for (const value of item.values) {
           if (typeof value !== 'string' || !/(^|[^\\])\?/.test(value)) continue;
           const pattern = (item.modifiers.includes('contains') || item.modifiers.includes('endswith') ? '*' : '') + value +
             (item.modifiers.includes('contains') || item.modifiers.includes('startswith') ? '*' : '');
           const compiled = compilePattern(pattern, { caseSensitive: cased });
-          if (compiled.kind !== 'regex') continue;
+          if (compiled.kind !== 'glob') continue;
           out.push({ source: where, pattern, kind: 'wildcard', capped: false, test: (v) => compiled.test(v) });
         }
       }
@@ -105,7 +105,7 @@ function subjectsFromRules(rules: RuleModel[]): Subject[] {
   return out;
 }
 
-/** Pattern shapes a rule author may write; `?` plus several `*` is where backtracking grows polynomially. */
+/** Pattern shapes a rule author may write; `?` plus several `*` is where a regex would backtrack polynomially. */
 const ENGINE_SHAPES = ['*a?', '?*', 'a?*', '*a?*', '*a*b?', '*a?b*', '*a*a*b?', '*a*b*c?', 'http?://*/*.exe', '*{?error}}*'];
 
 /**
@@ -124,7 +124,7 @@ function engineSubjects(): Subject[] {
   return [...res, ...ENGINE_SHAPES.map((pattern) => {
     const compiled = compilePattern(pattern, { caseSensitive: false });
     return { source: 'engine shape', pattern, kind: 'wildcard' as const, capped: false, test: (v: string) => compiled.test(v) };
-  }).filter((s) => compilePattern(s.pattern, { caseSensitive: false }).kind === 'regex')];
+  }).filter((s) => compilePattern(s.pattern, { caseSensitive: false }).kind === 'glob')];
 }
 
 interface Row {
@@ -164,7 +164,7 @@ function main(): void {
   const subjects = [...fromRules, ...engineSubjects()];
   const reCount = fromRules.filter((s) => s.kind === 're').length;
   const wildcardCount = fromRules.length - reCount;
-  console.log(`regex worst case: ${loaded.model.rules.length} rules in ${rulesDir}: ${reCount} 're' value(s), ${wildcardCount} wildcard(s) compiled to a regex; cap ${cap} (regexValueCap)`);
+  console.log(`regex worst case: ${loaded.model.rules.length} rules in ${rulesDir}: ${reCount} 're' value(s), ${wildcardCount} wildcard(s) compiled to the glob matcher; cap ${cap} (regexValueCap)`);
   console.log('');
   const header = ['source', 'kind', 'pattern', 'capped', ...LENGTHS.map((l) => `${l}`), 'growth'];
   const rows = subjects.map(measure).map((row) => [

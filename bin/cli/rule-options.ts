@@ -15,6 +15,8 @@ export interface RuleOptions {
   config?: string;
   set: string[];
   strict?: boolean;
+  /** `--regex-value-cap`: longest value a regex runs on (the engine's regexValueCap). */
+  regexValueCap?: string;
 }
 
 export const DEFAULT_RULES_PATH = './rules';
@@ -31,7 +33,8 @@ export function addRulesOption(cmd: Command): Command {
 export function addPlaceholderOptions(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'YAML file with a `placeholders:` map (name: value or list of values)')
-    .option('--set <name=value>', 'placeholder value (repeat a name for a list of values, which OR); overrides --config', collect, []);
+    .option('--set <name=value>', 'placeholder value (repeat a name for a list of values, which OR); overrides --config', collect, [])
+    .option('--regex-value-cap <n>', 'longest value (in UTF-16 units) a |re regex runs on; longer values are cut (default 4096)');
 }
 
 /** The rule paths given, resolved against the working directory; each must exist. */
@@ -88,7 +91,8 @@ function applyStrict(diagnostics: Diagnostic[], strict: boolean): Diagnostic[] {
 export function loadRuleSet(io: CliIO, options: RuleOptions, unresolvedPlaceholders: 'error' | 'skip-rule'): LoadedRules {
   const paths = rulePaths(io, options.rules);
   const placeholders = readPlaceholders(io, options);
-  const result = loadRules(paths, { placeholders, unresolvedPlaceholders, root: io.cwd });
+  const engine = options.regexValueCap === undefined ? undefined : { regexValueCap: Number(options.regexValueCap) };
+  const result = loadRules(paths, { placeholders, unresolvedPlaceholders, root: io.cwd, engine });
   const all = applyStrict([...result.diagnostics, ...lintRuleSet(result.model.rules)], Boolean(options.strict)).sort(compareDiagnostics);
   return {
     result,

@@ -18,7 +18,8 @@ import { dashboardLogUrl } from './dashboard-link';
 import { detectionJson } from './fit-detection';
 import { safeBlock, safeLine, toAscii, truncate } from './sanitize';
 
-export const SUBJECT_MAX = 100;
+// SNS: "must be less than 100 characters long".
+export const SUBJECT_MAX = 99;
 export const SMS_MAX = 140;
 /** Room left for `default` inside SNS's 256 KB message limit, after email text, SMS text and JSON escaping. */
 const DEFAULT_JSON_MAX_BYTES = 96 * 1024;
@@ -86,7 +87,7 @@ export function buildSnsMessage(detection: Detection, context: MessageContext = 
   };
 }
 
-/** At most 100 printable ASCII characters, as SNS requires of email subjects. */
+/** Fewer than 100 printable ASCII characters, as SNS requires of subjects. */
 export function subjectText(detection: Detection): string {
   const prefix = `[auth0-sigma] ${detection.rule.level.toUpperCase()}: `;
   const room = SUBJECT_MAX - prefix.length;

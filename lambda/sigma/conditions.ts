@@ -83,9 +83,14 @@ export function parseCondition(text: string, identifierNames: readonly string[])
   return new Parser(text, identifierNames).parse();
 }
 
+/** Deepest nesting of parentheses and `not` a condition may have: real rules use a handful, and recursive descent
+ * past a few thousand would overflow the stack. */
+export const MAX_CONDITION_DEPTH = 100;
+
 class Parser {
   private readonly tokens: ConditionToken[];
   private pos = 0;
+  private depth = 0;
   private readonly problems: ConditionProblem[] = [];
   private readonly known: Set<string>;
 
@@ -127,6 +132,13 @@ class Parser {
     throw new ConditionSyntaxError([...this.problems, { code, message, column, hint }]);
   }
 
+  private enter(token: ConditionToken): void {
+    if (++this.depth > MAX_CONDITION_DEPTH) {
+      this.fail('too-deep', `the condition nests parentheses and 'not' more than ${MAX_CONDITION_DEPTH} levels deep`, token.column,
+        'flatten it: combine identifiers with and/or, or use `1 of` / `all of`');
+    }
+  }
+
   private parseOr(): ConditionNode {
     const args = [this.parseAnd()];
     while (this.peek().type === 'or') {
@@ -147,8 +159,11 @@ class Parser {
 
   private parseNot(): ConditionNode {
     if (this.peek().type === 'not') {
-      this.next();
-      return { op: 'not', arg: this.parseNot() };
+      const token = this.next();
+      this.enter(token);
+      const arg = this.parseNot();
+      this.depth--;
+      return { op: 'not', arg };
     }
     return this.parsePrimary();
   }
@@ -157,7 +172,9 @@ class Parser {
     const token = this.next();
     switch (token.type) {
       case 'lparen': {
+        this.enter(token);
         const inner = this.parseOr();
+        this.depth--;
         const close = this.peek();
         if (close.type !== 'rparen') {
           this.fail('missing-paren', close.type === 'end' ? "missing ')'" : `expected ')' but found '${close.text}'`, close.column,

@@ -7,7 +7,7 @@ export type WildcardToken =
   | { kind: 'star' }
   | { kind: 'one' };
 
-export type StringTestKind = 'exact' | 'prefix' | 'suffix' | 'contains' | 'any' | 'affix' | 'stars' | 'regex';
+export type StringTestKind = 'exact' | 'prefix' | 'suffix' | 'contains' | 'any' | 'affix' | 'stars' | 'glob';
 
 /**
  * A compiled pattern. Case-insensitive tests expect the value already folded with `foldCase` (the caller folds
@@ -144,9 +144,65 @@ export function compileTokens(input: readonly WildcardToken[], options: PatternO
     }
     return { ...base, kind: 'stars', test: starsTest(tokens) };
   }
-  // `?` needs code-point awareness: a regex with the `u` flag over the (already folded) value.
-  const regex = new RegExp(tokensToRegexSource(tokens), 'su');
-  return { ...base, kind: 'regex', test: (v) => regex.test(v) };
+  // `?` (one code point) in the pattern: a linear-memory glob matcher rather than a regex, whose backtracking on
+  // patterns like `*a*a*b?` grows with the value length to a power of the number of stars.
+  return { ...base, kind: 'glob', test: globTest(tokens) };
+}
+
+const GLOB_ONE = -1;
+const GLOB_STAR = -2;
+
+/** UTF-16 units a code point starting at `i` takes (2 for a surrogate pair). */
+function codePointLength(v: string, i: number): number {
+  const c = v.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < v.length) {
+    const d = v.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return 2;
+  }
+  return 1;
+}
+
+/**
+ * Glob matching with `*` and `?` by the classic single-backtrack-point algorithm: on a mismatch, only the most
+ * recent `*` absorbs one more code point. O(value × pattern) time at worst, no recursion, no allocation.
+ */
+function globTest(tokens: readonly WildcardToken[]): (v: string) => boolean {
+  const units: number[] = [];
+  for (const t of tokens) {
+    if (t.kind === 'star') units.push(GLOB_STAR);
+    else if (t.kind === 'one') units.push(GLOB_ONE);
+    else for (let i = 0; i < t.text.length; i++) units.push(t.text.charCodeAt(i));
+  }
+  const pattern = Int32Array.from(units);
+  const m = pattern.length;
+  return (v) => {
+    const n = v.length;
+    let p = 0;
+    let t = 0;
+    let starP = -1;
+    let starT = 0;
+    while (t < n) {
+      const u = p < m ? pattern[p] : 0;
+      if (p < m && u === GLOB_ONE) {
+        t += codePointLength(v, t);
+        p++;
+      } else if (p < m && u === GLOB_STAR) {
+        starP = p++;
+        starT = t;
+      } else if (p < m && u === v.charCodeAt(t)) {
+        p++;
+        t++;
+      } else if (starP >= 0) {
+        starT += codePointLength(v, starT);
+        t = starT;
+        p = starP + 1;
+      } else {
+        return false;
+      }
+    }
+    while (p < m && pattern[p] === GLOB_STAR) p++;
+    return p === m;
+  };
 }
 
 /**

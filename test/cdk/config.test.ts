@@ -1,6 +1,8 @@
 // Configuration: every context key, its defaults, and errors that say what is wrong and how to fix it.
 
+import * as path from 'node:path';
 import { ConfigError, levelsAtOrAbove, readConfig } from '../../lib/config';
+import { loadDeployRules } from '../../lib/rules-artifact';
 
 const SOURCE = 'aws.partner/auth0.com/acme-1234/auth0.logs';
 
@@ -145,4 +147,14 @@ test('a misspelt key is an error, not silently ignored; unrelated keys are left 
   );
   const fine = { auth0EventSourceName: SOURCE, alertEmails: 'a@example.com', '@aws-cdk/core:newStyleStackSynthesis': true, myOwnKey: 1 };
   expect(readConfig((key) => (fine as Record<string, unknown>)[key], Object.keys(fine)).alertEmails).toEqual(['a@example.com']);
+});
+
+test('regexValueCap reaches the engine options of the deployed rule set, and a bad one is refused', () => {
+  const base = { auth0EventSourceName: SOURCE, alertEmails: 'a@example.com' };
+  expect(read(base).regexValueCap).toBeUndefined();
+  expect(read({ ...base, regexValueCap: '1024' }).regexValueCap).toBe(1024);
+  expect(problems({ ...base, regexValueCap: '8' })).toEqual([expect.stringContaining("'regexValueCap': 8 must be between 16 and 1048576")]);
+  expect(problems({ ...base, regexValueCap: 'big' })).toEqual(["'regexValueCap': 'big' is not a whole number"]);
+  const rules = loadDeployRules({ rulesDir: 'rules', placeholders: { api_explorer_client_id: 'x' }, minLevel: 'informational', root: path.resolve(__dirname, '../..'), regexValueCap: 1024 });
+  expect(rules.model.options.regexValueCap).toBe(1024);
 });

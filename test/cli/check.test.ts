@@ -88,3 +88,30 @@ describe('auth0-sigma check', () => {
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 });
+
+describe('--regex-value-cap', () => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const os = require('node:os') as typeof import('node:os');
+  const path = require('node:path') as typeof import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regex-cap-'));
+  const rule = path.join(dir, 'late_marker.yml');
+  const logs = path.join(dir, 'logs.ndjson');
+  fs.writeFileSync(rule, 'title: Marker late in the user agent\nid: 0d6c9f8e-2c57-4f0e-9a43-3f4c8f0f6f11\nlogsource: {product: auth0}\ndetection:\n  sel:\n    data.user_agent|re: marker\n  condition: sel\nlevel: low\n');
+  // The marker sits at UTF-16 offset 100: past a cap of 64, within the default 4096.
+  fs.writeFileSync(logs, JSON.stringify({ log_id: 'l1', data: { type: 's', date: '2026-11-20T08:00:00.000Z', user_agent: 'x'.repeat(100) + 'marker' } }) + '\n');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('scan runs regexes on at most N characters of a value', async () => {
+    const full = await run(['scan', '--format', 'json', '--rules', dir, logs]);
+    expect(full.stdout.trim().split('\n')).toHaveLength(1);
+    const capped = await run(['scan', '--format', 'json', '--rules', dir, '--regex-value-cap', '64', logs]);
+    expect(capped.code).toBe(0);
+    expect(capped.stdout).toBe('');
+  });
+
+  test('check reports a cap that is not a positive whole number', async () => {
+    const r = await run(['check', '--rules', dir, '--regex-value-cap', 'zero']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('regexValueCap must be a positive integer');
+  });
+});

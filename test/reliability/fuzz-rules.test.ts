@@ -116,12 +116,14 @@ test('hostile YAML: alias bombs, deep nesting, huge conditions, many documents',
   }
 });
 
-// Known bug (engine: lambda/sigma/conditions.ts, recursive descent): a condition nested 20,000 parentheses
-// deep overflows the stack and the loader throws RangeError instead of reporting a diagnostic; `check` and
-// `cdk synth` crash with a stack trace. Expected fix: a nesting limit with an error naming file and line.
-test.failing('KNOWN BUG: a condition nested 20,000 parentheses deep makes the loader throw', () => {
+// Recursive descent would overflow the stack here; the parser's nesting limit turns it into a located error.
+test('a condition nested 20,000 parentheses deep is a located error, not a crash', () => {
   const text = `title: t\nlogsource: {product: auth0}\ndetection:\n  sel:\n    data.type: s\n  condition: ${'('.repeat(20_000)}sel${')'.repeat(20_000)}\n`;
   checkLoad('deep.yml', text, 0);
+  const result = loadRulesFromText([{ file: 'deep.yml', text }], { root: ROOT });
+  expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.loc.line, d.message])).toEqual([
+    [6, expect.stringContaining('more than 100 levels deep')],
+  ]);
 });
 
 test('`check` over a folder of mutated files: exit 0 or 1 with a verdict, never a crash', async () => {

@@ -60,9 +60,9 @@ const domain = fc.constantFrom(undefined, 'acme.eu.auth0.com', 'acme.auth0.com')
 function checkMessage(detection: Detection, event: NormalizedEvent, auth0Domain: string | undefined): void {
   const m = buildSnsMessage(detection, { event, auth0Domain });
 
-  // Subject: 1 to 100 printable ASCII characters (what SNS accepts for email subjects).
+  // Subject: 1 to 99 printable ASCII characters (SNS: "less than 100 characters").
   expect(m.subject.length).toBeGreaterThan(0);
-  expect(m.subject.length).toBeLessThanOrEqual(100);
+  expect(m.subject.length).toBeLessThan(100);
   expect(m.subject).toMatch(PRINTABLE_ASCII);
 
   // SMS: at most 140 plain ASCII characters (one GSM segment with room to spare), nothing invisible.

@@ -36,13 +36,22 @@ describe('compilePattern picks the cheapest test', () => {
   const kind = (p: string) => compilePattern(p, { caseSensitive: false }).kind;
   it.each([
     ['abc', 'exact'], ['abc*', 'prefix'], ['*abc', 'suffix'], ['*abc*', 'contains'], ['*', 'any'],
-    ['a*c', 'affix'], ['a*b*c', 'stars'], ['a?c', 'regex'], ['a\\*', 'exact'], ['', 'exact'],
+    ['a*c', 'affix'], ['a*b*c', 'stars'], ['a?c', 'glob'], ['a\\*', 'exact'], ['', 'exact'],
   ])('%s → %s', (pattern, expected) => {
     expect(kind(pattern)).toBe(expected);
   });
 });
 
 describe('matching', () => {
+  it('`?` patterns do not backtrack catastrophically: many stars over a long near-miss value', () => {
+    // A regex took tens of seconds here; the glob matcher is O(value × pattern).
+    const value = 'a'.repeat(4096);
+    expect(cs('*a*a*a*b?')(value)).toBe(false);
+    expect(cs('*a*a*a*b?')(value + 'bx')).toBe(true);
+    expect(cs('*a?a*')('😀a😀a')).toBe(true);
+    expect(cs('?')('😀')).toBe(true);
+    expect(cs('??')('😀')).toBe(false);
+  });
   it('is case-insensitive by default and case-sensitive on request', () => {
     expect(ci('SecCft')('seccft')).toBe(true);
     expect(cs('SecCft')('seccft')).toBe(false);
