@@ -39,9 +39,15 @@ export function compileSearchNode(node: SearchNode, options: EngineOptions, cach
   }
 }
 
+/** Constant predicates: combinators fold them away, so specialised conditions shrink to what is left to test. */
+export const TRUE: EventPredicate = () => true;
+export const FALSE: EventPredicate = () => false;
+
 // Small fixed arities get closures without a loop: most selections have one to three items.
-function allOf(tests: EventPredicate[]): EventPredicate {
-  if (tests.length === 0) return () => true;
+export function allOf(input: EventPredicate[]): EventPredicate {
+  if (input.includes(FALSE)) return FALSE;
+  const tests = input.filter((t) => t !== TRUE);
+  if (tests.length === 0) return TRUE;
   if (tests.length === 1) return tests[0];
   if (tests.length === 2) {
     const [a, b] = tests;
@@ -53,9 +59,15 @@ function allOf(tests: EventPredicate[]): EventPredicate {
   };
 }
 
-function anyOf(tests: EventPredicate[]): EventPredicate {
-  if (tests.length === 0) return () => false;
+export function anyOf(input: EventPredicate[]): EventPredicate {
+  if (input.includes(TRUE)) return TRUE;
+  const tests = input.filter((t) => t !== FALSE);
+  if (tests.length === 0) return FALSE;
   if (tests.length === 1) return tests[0];
+  if (tests.length === 2) {
+    const [a, b] = tests;
+    return (e) => a(e) || b(e);
+  }
   return (e) => {
     for (let i = 0; i < tests.length; i++) if (tests[i](e)) return true;
     return false;

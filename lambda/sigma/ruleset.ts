@@ -3,7 +3,7 @@
 // indexed. Correlation rules are not matched here (the correlation engine consumes these matches).
 
 import { CachedField, FieldValueCache } from './fieldpath';
-import { compileSearchNode, CompiledSearch, EventPredicate, searchFields } from './matcher';
+import { allOf, anyOf, compileSearchNode, CompiledSearch, EventPredicate, FALSE, searchFields, TRUE } from './matcher';
 import { explainCondition, explainSearch, ExplainNode } from './explain';
 import { ExactPredicate, foldedValues, stringForm } from './modifiers';
 import { ConditionNode, EngineOptions, FieldItem, NormalizedEvent, RuleModel, RuleSetModel, SearchNode } from './types';
@@ -250,8 +250,6 @@ function compileRule(rule: RuleModel, position: number, options: EngineOptions, 
 }
 
 /** Constant predicates, recognised by identity so conditions fold them away. */
-const TRUE: EventPredicate = () => true;
-const FALSE: EventPredicate = () => false;
 
 /** The condition as one closure over the identifiers' predicates (constant parts folded away). */
 function compileCondition(node: ConditionNode, lookup: (name: string) => EventPredicate): EventPredicate {
@@ -267,44 +265,14 @@ function compileCondition(node: ConditionNode, lookup: (name: string) => EventPr
     case 'and':
     case 'or': {
       const args = node.args.map((a) => compileCondition(a, lookup));
-      return node.op === 'and' ? every(args) : some(args);
+      return node.op === 'and' ? allOf(args) : anyOf(args);
     }
     case 'of': {
       const args = node.names.map(lookup);
       if (args.length === 0) return FALSE;
-      return node.quantifier === 'all' ? every(args) : some(args);
+      return node.quantifier === 'all' ? allOf(args) : anyOf(args);
     }
   }
-}
-
-function every(input: EventPredicate[]): EventPredicate {
-  if (input.includes(FALSE)) return FALSE;
-  const tests = input.filter((t) => t !== TRUE);
-  if (tests.length === 0) return TRUE;
-  if (tests.length === 1) return tests[0];
-  if (tests.length === 2) {
-    const [a, b] = tests;
-    return (e) => a(e) && b(e);
-  }
-  return (e) => {
-    for (let i = 0; i < tests.length; i++) if (!tests[i](e)) return false;
-    return true;
-  };
-}
-
-function some(input: EventPredicate[]): EventPredicate {
-  if (input.includes(TRUE)) return TRUE;
-  const tests = input.filter((t) => t !== FALSE);
-  if (tests.length === 0) return FALSE;
-  if (tests.length === 1) return tests[0];
-  if (tests.length === 2) {
-    const [a, b] = tests;
-    return (e) => a(e) || b(e);
-  }
-  return (e) => {
-    for (let i = 0; i < tests.length; i++) if (tests[i](e)) return true;
-    return false;
-  };
 }
 
 /**
@@ -320,13 +288,13 @@ function specializeCondition(c: CompiledRule, type: string): EventPredicate {
 function specializeSearch(search: CompiledSearch, type: string): EventPredicate {
   switch (search.kind) {
     case 'map':
-      return every(search.items.map((m) => {
+      return allOf(search.items.map((m) => {
         const keys = plainTypeKeys(m.item);
         if (keys) return keys.has(type) ? TRUE : FALSE;
         return m.matchesCached ?? m.matches;
       }));
     case 'anyOf':
-      return some(search.alternatives.map((alt) => specializeSearch(alt, type)));
+      return anyOf(search.alternatives.map((alt) => specializeSearch(alt, type)));
     case 'keywords':
       return search.test;
   }
