@@ -20,6 +20,8 @@ import { safeBlock, safeLine, toAscii, truncate } from './sanitize';
 
 // SNS: "must be less than 100 characters long".
 export const SUBJECT_MAX = 99;
+export const TAGS_MAX = 32;
+export const TAG_MAX_LENGTH = 128;
 export const SMS_MAX = 140;
 /** Room left for `default` inside SNS's 256 KB message limit, after email text, SMS text and JSON escaping. */
 const DEFAULT_JSON_MAX_BYTES = 96 * 1024;
@@ -71,7 +73,9 @@ export function buildSnsMessage(detection: Detection, context: MessageContext = 
     // Security alerts are time-critical: transactional SMS get the higher delivery priority.
     'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
   };
-  const tags = detection.rule.tags.filter((t) => t !== '');
+  // Bounded so a rule with a huge tag list cannot push the publish over SNS's attribute limits; a tag is dropped,
+  // never cut, since subscription filter policies match whole tags.
+  const tags = detection.rule.tags.filter((t) => t !== '' && t.length <= TAG_MAX_LENGTH).slice(0, TAGS_MAX);
   // SNS rejects an empty String.Array value, so a rule without tags sends no `tags` attribute.
   if (tags.length > 0) attributes[SNS_ATTRIBUTE_TAGS] = { DataType: 'String.Array', StringValue: JSON.stringify(tags) };
   if (context.channels && context.channels.length > 0) {

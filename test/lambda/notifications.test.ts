@@ -7,7 +7,7 @@ import { dashboardLogUrl } from '../../lambda/notify/dashboard-link';
 import { batchEntries, entrySize, EventBridgeNotifier, MAX_BYTES_PER_CALL } from '../../lambda/notify/eventbridge-publisher';
 import { detectionJson } from '../../lambda/notify/fit-detection';
 import { safeLine, toAscii, truncate } from '../../lambda/notify/sanitize';
-import { buildSnsMessage, SMS_MAX, SUBJECT_MAX } from '../../lambda/notify/sns-message';
+import { buildSnsMessage, SMS_MAX, SUBJECT_MAX, TAG_MAX_LENGTH, TAGS_MAX } from '../../lambda/notify/sns-message';
 import type { Detection } from '../../lambda/sigma/types';
 
 function detection(overrides: Partial<Detection> = {}, rule: Partial<Detection['rule']> = {}): Detection {
@@ -88,6 +88,12 @@ describe('message attributes', () => {
   test('a rule without tags sends no tags attribute (SNS rejects an empty String.Array)', () => {
     const msg = buildSnsMessage(detection({}, { tags: [] }));
     expect(Object.keys(msg.attributes).sort()).toEqual(['AWS.SNS.SMS.SMSType', 'level', 'rule_id']);
+  });
+  test('the tags attribute is bounded: over-long tags are dropped whole, and at most TAGS_MAX are sent', () => {
+    const many = Array.from({ length: TAGS_MAX + 10 }, (_, i) => `attack.t${1000 + i}`);
+    const msg = buildSnsMessage(detection({}, { tags: ['x'.repeat(TAG_MAX_LENGTH + 1), ...many] }));
+    const sent = JSON.parse(msg.attributes.tags.StringValue!) as string[];
+    expect(sent).toEqual(many.slice(0, TAGS_MAX));
   });
 });
 
