@@ -79,7 +79,14 @@ export function findRuleFiles(paths: readonly string[], diagnostics?: Diagnostic
           isDir = st.isDirectory();
           isFile = st.isFile();
         } catch {
-          continue; // dangling link
+          // A dangling link named like a rule is a rule the user expects to run: say so rather than skip it.
+          if (isRuleFile(entry.name)) {
+            problems.push({
+              severity: 'warning', code: 'dangling-link', message: `'${full}' is a symbolic link to nothing; the rule was not loaded`,
+              hint: 'fix or remove the link', loc: { file: toPosix(full), line: 1, col: 1 },
+            });
+          }
+          continue;
         }
       }
       if (isDir && !entry.name.startsWith('.')) walk(full);

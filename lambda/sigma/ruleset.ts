@@ -302,7 +302,15 @@ function specializeSearch(search: CompiledSearch, type: string): EventPredicate 
 
 /** Folded values of a plain `data.type` equality item (no modifiers, no wildcards, no null), else null. */
 function plainTypeKeys(item: FieldItem): Set<string> | null {
-  if (item.field !== INDEX_FIELD || !item.modifiers.every((m) => m === 'expand')) return null;
+  return typeEqualityKeys(item, (m) => m === 'expand');
+}
+
+/**
+ * Folded values of a `data.type` equality item whose modifiers all pass `allowed` and whose values are
+ * wildcard-free and non-null, else null.
+ */
+function typeEqualityKeys(item: FieldItem, allowed: (modifier: string) => boolean): Set<string> | null {
+  if (item.field !== INDEX_FIELD || !item.modifiers.every(allowed)) return null;
   const keys = new Set<string>();
   for (const value of item.values) {
     if (value === null) return null;
@@ -343,19 +351,9 @@ function searchTypes(node: SearchNode): Set<string> | null {
     case 'anyOf':
       return unionAll(node.alternatives.map((alt) => searchTypes(alt)));
     case 'map': {
-      const parts = node.items.map((item): Set<string> | null => {
-        if (item.field !== INDEX_FIELD) return null;
-        // Only plain equality (optionally cased) with wildcard-free values pins the type.
-        if (!item.modifiers.every((m) => m === 'cased' || m === 'expand')) return null;
-        const keys = new Set<string>();
-        for (const value of item.values) {
-          if (value === null) return null;
-          const tokens = parseWildcard(String(value));
-          if (hasWildcards(tokens)) return null;
-          keys.add(foldCase(literalText(tokens)));
-        }
-        return keys;
-      });
+      // Only plain equality (optionally cased: its folded value is still necessary) with wildcard-free values pins
+      // the type.
+      const parts = node.items.map((item) => typeEqualityKeys(item, (m) => m === 'cased' || m === 'expand'));
       return smallestOf(parts);
     }
   }

@@ -123,6 +123,22 @@ describe('findRuleFiles', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('warns about a dangling link named like a rule file instead of skipping it silently', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigma-rules-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'r.yml'), 'title: x\n');
+      fs.symlinkSync(path.join(dir, 'gone.yml'), path.join(dir, 'moved.yml'));
+      fs.symlinkSync(path.join(dir, 'gone'), path.join(dir, 'notes'));
+      const ds = new Diagnostics();
+      expect(findRuleFiles([dir], ds)).toEqual([path.join(dir, 'r.yml')]);
+      expect(ds.all().map((d) => [d.severity, d.code, d.loc.file])).toEqual([
+        ['warning', 'dangling-link', path.join(dir, 'moved.yml').split(path.sep).join('/')],
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('loadRules', () => {
