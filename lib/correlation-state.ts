@@ -15,8 +15,9 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { DETECTION_DETAIL_TYPE, DETECTION_EVENT_SOURCE, ENV_CORRELATION_TABLE } from '../lambda/notify/constants';
+import { ENV_CORRELATION_TABLE } from '../lambda/notify/constants';
 import { correlationTableSchema } from '../lambda/state/dynamodb-store';
+import { detectionFunctionRole } from './function-role';
 import { PROJECT_ROOT, RUNTIME_SUPPRESSION, bundledFunctionProps } from './lambda-bundling';
 import type { SigmaDetector } from './sigma-detector';
 
@@ -71,34 +72,20 @@ export class CorrelationState extends Construct {
     if (!props.sweep) return;
 
     this.sweepLogGroup = new logs.LogGroup(this, 'SweepLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
-    this.sweepRole = new iam.Role(this, 'SweepRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    this.sweepRole = detectionFunctionRole(this, 'SweepRole', {
       description: 'auth0-sigma correlation sweep: own logs, state table, own topic, own key, detection bus',
+      logGroup: this.sweepLogGroup,
+      topic: detector.topic,
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'UseOwnKeyThroughSns',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [detector.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${region}.amazonaws.com` } },
+        }),
+      ],
+      detectionBus: props.detectionBus,
     });
-    this.sweepRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'WriteOwnLogs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.sweepLogGroup.logGroupArn],
-    }));
-    this.sweepRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'PublishDetections',
-      actions: ['sns:Publish'],
-      resources: [detector.topic.topicArn],
-    }));
-    this.sweepRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'UseOwnKeyThroughSns',
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resources: [detector.key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `sns.${region}.amazonaws.com` } },
-    }));
-    if (props.detectionBus) {
-      this.sweepRole.addToPolicy(new iam.PolicyStatement({
-        sid: 'PutDetectionEvents',
-        actions: ['events:PutEvents'],
-        resources: [props.detectionBus.eventBusArn],
-        conditions: { StringEquals: { 'events:source': DETECTION_EVENT_SOURCE, 'events:detail-type': DETECTION_DETAIL_TYPE } },
-      }));
-    }
     this.grantState(this.sweepRole, region);
 
     this.sweepFn = new nodejs.NodejsFunction(this, 'SweepFunction', {

@@ -26,7 +26,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
-  DETECTION_DETAIL_TYPE, DETECTION_EVENT_SOURCE, ENV_AUTH0_DOMAIN, ENV_DETECTION_BUS, ENV_TOPIC_ARN, METRICS_NAMESPACE,
+  ENV_AUTH0_DOMAIN, ENV_DETECTION_BUS, ENV_TOPIC_ARN, METRICS_NAMESPACE,
   SERVICE_NAME, SNS_ATTRIBUTE_CHANNELS, SNS_ATTRIBUTE_LEVEL,
 } from '../lambda/notify/constants';
 import type { Level, RuleSetModel } from '../lambda/sigma/types';
@@ -34,6 +34,7 @@ import { levelsAtOrAbove } from './config';
 import { CorrelationState } from './correlation-state';
 import { ENV_LEDGER_LEASE_MS } from '../lambda/reliability/ledger';
 import { ENV_NOTIFICATION_BUDGETS, parseStormConfig } from '../lambda/reliability/storm';
+import { detectionFunctionRole } from './function-role';
 import { PROJECT_ROOT, RUNTIME_SUPPRESSION, bundledFunctionProps } from './lambda-bundling';
 
 /** Source prefix and detail-type of the events Auth0 log streams put on EventBridge. */
@@ -176,41 +177,25 @@ export class SigmaDetector extends Construct {
       removalPolicy,
     });
 
-    // An explicit role instead of the default one: the default attaches the AWSLambdaBasicExecutionRole managed
-    // policy, which may write to any log group.
-    this.role = new iam.Role(this, 'FunctionRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    this.role = detectionFunctionRole(this, 'FunctionRole', {
       description: 'auth0-sigma detector: own logs, own topic, own key, detection bus, failure queue',
+      logGroup: this.logGroup,
+      topic: this.topic,
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'SendFailedInvocations',
+          actions: ['sqs:SendMessage'],
+          resources: [this.failedInvocationQueue.queueArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'UseOwnKeyThroughSnsAndSqs',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [this.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': [`sns.${stack.region}.amazonaws.com`, `sqs.${stack.region}.amazonaws.com`] } },
+        }),
+      ],
+      detectionBus: props.detectionBus,
     });
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'WriteOwnLogs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn],
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'PublishDetections',
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'SendFailedInvocations',
-      actions: ['sqs:SendMessage'],
-      resources: [this.failedInvocationQueue.queueArn],
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'UseOwnKeyThroughSnsAndSqs',
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resources: [this.key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': [`sns.${stack.region}.amazonaws.com`, `sqs.${stack.region}.amazonaws.com`] } },
-    }));
-    if (props.detectionBus) {
-      this.role.addToPolicy(new iam.PolicyStatement({
-        sid: 'PutDetectionEvents',
-        actions: ['events:PutEvents'],
-        resources: [props.detectionBus.eventBusArn],
-        conditions: { StringEquals: { 'events:source': DETECTION_EVENT_SOURCE, 'events:detail-type': DETECTION_DETAIL_TYPE } },
-      }));
-    }
 
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       ...bundledFunctionProps(HANDLER_ENTRY, props.rulesFile, props.runtime),
