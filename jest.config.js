@@ -1,10 +1,19 @@
 /** @type {import('jest').Config} */
+// `npm test` (after `tsc --noEmit`): the unit and integration suites. The long runs (100k-event fuzzing, soak,
+// bundle smoke, the package test) are `*.long.test.ts` files, run by `npm run test:long` (jest.long.config.js).
+// docs/development.md has the figures behind these settings.
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // Type errors are caught once by `tsc --noEmit` in `npm test`; transpiling per file keeps jest fast.
-  transform: { '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }] },
+  testPathIgnorePatterns: ['/node_modules/', '\\.long\\.test\\.ts$'],
+  // Types are stripped by esbuild, file by file; type errors are caught once by `tsc --noEmit` in `npm test`.
+  transform: { '^.+\\.tsx?$': '<rootDir>/test/helpers/esbuild-transform.js' },
+  // Two cores on the reference machine: jest's default (cores - 1) would run everything in one process.
+  maxWorkers: 2,
+  // A worker that grew past this between two test files is replaced, so the CDK synths and big fixtures of one
+  // file do not add up over the run.
+  workerIdleMemoryLimit: '600MB',
   testTimeout: 60000,
   setupFiles: ['<rootDir>/test/helpers/jest-setup.ts'],
 };

@@ -6,13 +6,14 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { RuleError, formatDiagnostic } from '../lambda/sigma/diagnostics';
-import { EXIT_USAGE, UsageError, processIO, type CliIO } from './cli/io';
+import { EXIT_USAGE, UsageError, processIO, terminalSafeIO, type CliIO } from './cli/io';
 import { addPlaceholderOptions, addRulesOption } from './cli/rule-options';
 import { runCheck, type CheckOptions } from './cli/check';
 import { SCAN_FORMATS, runScan, type ScanOptions } from './cli/scan';
 import { runTestCommand } from './cli/test-command';
 import { runExplain, type ExplainOptions } from './cli/explain';
 import { registerRedrive } from './cli/redrive';
+import { addScanLimitOptions } from './cli/limits';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -21,9 +22,18 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  success (scan: the input was read to the end, whatever it found; explain: the rule matches)
   1  check: a rule has errors or an unresolved placeholder; test: a case failed;
-     explain: the rule does not match; scan: --strict and the rules have problems, or input could not be read;
-     redrive: a message could not be processed (it stays in the queue)
+     explain: the rule does not match; scan: a rule failed to load (unless --allow-rule-errors), --strict and
+     the rules have problems, or input could not be read;
+     redrive: a message could not be processed (it stays in the queue), or AWS credentials, region or
+     permissions are missing (the message says which and how to provide them)
   2  usage error (unknown option, missing file, bad --set)`;
+
+const RULE_PATHS_HELP = 'rule files or folders, the same as --rules (default ./rules)';
+
+/** Positional rule paths and `--rules` together, in the order given (positional first). */
+function withRulePaths<T extends { rules: string[] }>(opts: T, paths: string[]): T {
+  return { ...opts, rules: [...paths, ...opts.rules] };
+}
 
 function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   const program = new Command('auth0-sigma');
@@ -41,13 +51,14 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   const check = program
     .command('check')
     .description('validate rules: every problem as path:line:col: severity: message; exit 1 on any error')
+    .argument('[rule-paths...]', RULE_PATHS_HELP)
     .option('--strict', 'treat warnings (schema lint, unquoted placeholders, ...) as errors')
     .option('--show-prefilter', "also print the EventBridge event pattern compiled from the enabled rules (the bus rule's prefilter)");
   addRulesOption(check);
   addPlaceholderOptions(check);
-  check.addHelpText('after', '\nExamples:\n  auth0-sigma check\n  auth0-sigma check --rules rules --set api_explorer_client_id=AbC123 --strict');
-  check.action((opts: CheckOptions) => {
-    setExitCode(runCheck(io, opts));
+  check.addHelpText('after', '\nExamples:\n  auth0-sigma check\n  auth0-sigma check rules --set api_explorer_client_id=AbC123 --strict');
+  check.action((paths: string[], opts: CheckOptions) => {
+    setExitCode(runCheck(io, withRulePaths(opts, paths)));
   });
 
   const scan = program
@@ -55,9 +66,11 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
     .description('evaluate log files (NDJSON or a JSON array; "-" or nothing: stdin) and print detections')
     .argument('[files...]', 'log files; "-" reads stdin')
     .addOption(new Option('--format <format>', 'output format').choices([...SCAN_FORMATS]).default('text'))
-    .option('--strict', 'stop (exit 1) on any rule error or warning, unresolved placeholders included, instead of skipping the rule');
+    .option('--strict', 'stop (exit 1) on any rule error or warning, unresolved placeholders included, instead of skipping the rule')
+    .option('--allow-rule-errors', 'exit 0 even when some rules failed to load (they are left out either way; without this flag the scan exits 1)');
   addRulesOption(scan);
   addPlaceholderOptions(scan);
+  addScanLimitOptions(scan);
   scan.addHelpText(
     'after',
     '\nExamples:\n  auth0-sigma scan --set api_explorer_client_id=AbC123 logs.ndjson\n  auth0-sigma scan --format json export.json > detections.ndjson\n  cat logs.ndjson | auth0-sigma scan -',
@@ -66,23 +79,34 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
     setExitCode(await runScan(io, opts, files));
   });
 
-  const test = program.command('test').description("run each rule's fixtures (foo.test.yml next to foo.yml); exit 1 on any failure");
+  const test = program
+    .command('test')
+    .description("run each rule's fixtures (foo.test.yml next to foo.yml); exit 1 on any failure")
+    .argument('[rule-paths...]', RULE_PATHS_HELP);
   addRulesOption(test);
-  test.action(async (opts: { rules: string[] }) => {
-    setExitCode(await runTestCommand(io, opts));
+  test.option('--config <file>', 'detection config file (auth0-sigma.yml): its rule sources, overrides and filters apply (placeholders: each fixture file\'s)');
+  test.addHelpText('after', '\nExamples:\n  auth0-sigma test\n  auth0-sigma test rules/login');
+  test.action(async (paths: string[], opts: { rules: string[]; config?: string }) => {
+    setExitCode(await runTestCommand(io, withRulePaths(opts, paths)));
   });
 
   const explain = program
     .command('explain')
     .description('show, for one event, how each identifier and comparison of a rule evaluates (exit 0 match, 1 no match)')
-    .argument('<event-file>', 'file holding the event (NDJSON or JSON array; the first item unless --index)')
+    .usage('--rule <id> [options] [rule-paths...] <event-file>')
+    .argument('<paths...>', `[rule-paths...] ${RULE_PATHS_HELP}; then <event-file>, the file holding the event (NDJSON or JSON array; the first item unless --index)`)
     .requiredOption('--rule <id>', 'rule id, title or name')
     .option('--index <n>', 'which item of the file (0-based)', '0');
   addRulesOption(explain);
   addPlaceholderOptions(explain);
-  explain.addHelpText('after', '\nExample:\n  auth0-sigma explain --rule 90a9a856-716d-11f0-bb81-723487b9527c --set api_explorer_client_id=AbC123 event.json');
-  explain.action(async (eventFile: string, opts: ExplainOptions) => {
-    setExitCode(await runExplain(io, opts, eventFile));
+  explain.addHelpText(
+    'after',
+    '\nExamples:\n  auth0-sigma explain --rule 90a9a856-716d-11f0-bb81-723487b9527c --set api_explorer_client_id=AbC123 event.json\n  auth0-sigma explain rules/login --rule failed_login_attempt event.json',
+  );
+  explain.action(async (paths: string[], opts: ExplainOptions) => {
+    // The event file comes last, so rule paths can come first as in `check` and `test`.
+    const eventFile = paths[paths.length - 1];
+    setExitCode(await runExplain(io, withRulePaths(opts, paths.slice(0, -1)), eventFile));
   });
 
   registerRedrive(program, io, setExitCode);
@@ -93,7 +117,9 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
  * Runs the CLI. `argv` is `process.argv`-shaped: `[node, script, command, ...args]`.
  * Returns the exit code; never calls `process.exit`.
  */
-export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+export async function main(argv: string[], rawIO: CliIO = processIO()): Promise<number> {
+  // Rule files and events are attacker-writable: nothing they hold reaches the terminal raw, whatever prints it.
+  const io = terminalSafeIO(rawIO);
   let exitCode = 0;
   const program = buildProgram(io, (code) => {
     exitCode = code;

@@ -6,12 +6,14 @@
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { DetectionPipeline, type RecordOutcome } from './pipeline';
 import { createCorrelator } from './pipeline-correlation';
 import { createSinks } from './pipeline-sinks';
+import { countSince, readCounters } from './invocation-metrics';
 import { createReliability, type Reliability } from './reliability/runtime';
-import type { CorrelationStage, DeliveryGate, Telemetry } from './pipeline-types';
+import type { CorrelationStage, DeliveryGate, DetectionSink, Telemetry } from './pipeline-types';
 import { loadBundledRuleSet } from './rules-bundle';
 import { CompiledRuleSet } from './sigma/ruleset';
 import type { Correlator } from './sigma/correlation';
@@ -23,6 +25,8 @@ export interface HandlerDependencies {
   telemetry?: Telemetry;
   snsClient?: SNSClient;
   eventBridgeClient?: EventBridgeClient;
+  /** Client of the Security Hub sink (SIGMA_SECURITY_HUB_PRODUCT_ARN). */
+  securityHubClient?: SecurityHubClient;
   /**
    * Correlation stage. Default: the engine's Correlator over the DynamoDB table named by SIGMA_CORRELATION_TABLE
    * when the rule set has correlation rules (none otherwise).
@@ -44,6 +48,8 @@ export interface DetectorRuntime {
   correlator?: Correlator;
   /** Exactly-once delivery and storm control (lambda/reliability): present when the state table is configured. */
   reliability?: Reliability;
+  /** The sinks as the pipeline uses them (wrapped exactly-once when `reliability` is set), for their counters. */
+  sinks?: readonly DetectionSink[];
 }
 
 /** Builds the pipeline from the Lambda environment (the construct sets these variables). */
@@ -63,7 +69,7 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env, deps: Handle
     rules: model.rules.length, sinks: sinks.map((s) => s.name), correlations: correlation !== undefined,
     exactlyOnce: reliability !== undefined, stormControl: reliability?.storm !== undefined,
   });
-  return { pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation, gate: deps.gate }), telemetry, model, correlator, reliability };
+  return { pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation, gate: deps.gate }), telemetry, model, correlator, reliability, sinks };
 }
 
 /** Runs one invocation: a single EventBridge event, or an array of them (redrive, tests). */
@@ -73,6 +79,7 @@ export async function runInvocation(runtime: DetectorRuntime, event: unknown, la
   const records = Array.isArray(event) ? event : [event];
   const summary: InvocationSummary = { evaluated: 0, malformed: 0, detections: 0 };
   const storeCallsBefore = runtime.correlator?.stats().storeCalls ?? 0;
+  const countersBefore = readCounters(runtime.sinks, runtime.correlator);
   try {
     for (const record of records) {
       const outcome: RecordOutcome = await runtime.pipeline.processRecord(record);
@@ -86,6 +93,7 @@ export async function runInvocation(runtime: DetectorRuntime, event: unknown, la
   } finally {
     const storeCalls = (runtime.correlator?.stats().storeCalls ?? 0) - storeCallsBefore;
     if (storeCalls > 0) runtime.telemetry.count('CorrelationStoreCalls', storeCalls);
+    countSince(runtime.telemetry, countersBefore, readCounters(runtime.sinks, runtime.correlator));
     runtime.telemetry.flush();
   }
 }

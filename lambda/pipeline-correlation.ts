@@ -3,7 +3,8 @@
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ENV_CORRELATION_TABLE } from './notify/constants';
-import { Correlator } from './sigma/correlation';
+import type { LoggerLike, Telemetry } from './pipeline-types';
+import { Correlator, type CorrelationFailure } from './sigma/correlation';
 import type { RuleSetModel } from './sigma/types';
 import { DynamoDbCorrelationStore } from './state/dynamodb-store';
 
@@ -15,6 +16,20 @@ export interface CorrelationStageOptions {
 
 export function hasCorrelationRules(model: RuleSetModel): boolean {
   return model.rules.some((r) => r.kind === 'correlation');
+}
+
+/**
+ * Logs (and, with `telemetry`, counts as CorrelationFailures by reason) the failures one correlation rule had on
+ * one event or window: rule id, reason, whether it was transient, the error name; never event content.
+ * Why these are not retried by failing the invocation: docs/reliability.md#one-correlation-rule-failing.
+ */
+export function reportCorrelationFailures(failures: readonly CorrelationFailure[], logger: LoggerLike, telemetry?: Pick<Telemetry, 'count'>): void {
+  for (const f of failures) {
+    const extra = { rule_id: f.ruleId.slice(0, 200), reason: f.reason, transient: f.transient, ...(f.error ? { error: f.error } : {}) };
+    if (f.reason === 'state-error') logger.error('correlation rule failed on this event; the other rules went on', extra);
+    else logger.warn('correlation rule skipped a value it cannot store; the other rules went on', extra);
+    telemetry?.count('CorrelationFailures', 1, { Reason: f.reason });
+  }
 }
 
 /** Thrown when the rule set needs the correlation table but the function was deployed without it. */

@@ -1,8 +1,13 @@
-// The delivery sinks the Lambda environment names (SNS topic, detection bus), shared by the detector and the
-// correlation sweep so both deliver alike.
+// The delivery sinks the Lambda environment names (SNS topic, detection bus, Security Hub, chat topic), shared by
+// the detector and the correlation sweep so both deliver alike.
 
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { ENV_CHAT_MIN_LEVEL, ENV_CHAT_TOPIC_ARN, ENV_SECURITY_HUB_MIN_LEVEL, ENV_SECURITY_HUB_PRODUCT_ARN } from './notify/channel-constants';
+import { ChatNotifier } from './notify/chat-publisher';
+import { levelFromEnv } from './notify/detection-text';
+import { SecurityHubNotifier } from './notify/securityhub-publisher';
 import { ENV_AUTH0_DOMAIN, ENV_DETECTION_BUS, ENV_TOPIC_ARN } from './notify/constants';
 import { EventBridgeNotifier } from './notify/eventbridge-publisher';
 import { SnsNotifier } from './notify/sns-publisher';
@@ -12,6 +17,7 @@ import type { RuleSetModel } from './sigma/types';
 export interface SinkClients {
   snsClient?: SNSClient;
   eventBridgeClient?: EventBridgeClient;
+  securityHubClient?: SecurityHubClient;
 }
 
 /** Rule id → title of every rule in the set (a correlation's email names its rules by title). */
@@ -19,19 +25,39 @@ export function ruleTitles(model: RuleSetModel): Map<string, string> {
   return new Map(model.rules.map((r) => [r.id, r.title]));
 }
 
-/** The SNS and EventBridge sinks the environment names (the detector and the sweep deliver alike). */
+/** The sinks the environment names (the detector and the sweep deliver alike). */
 export function createSinks(env: NodeJS.ProcessEnv, deps: SinkClients = {}, model?: RuleSetModel): DetectionSink[] {
   const sinks: DetectionSink[] = [];
+  // One SNS client for the detection and the chat topics. The SDK retries throttling itself (standard mode); a
+  // few more attempts than the default ride out bursts.
+  let sns = deps.snsClient;
+  const snsClient = (): SNSClient => (sns ??= new SNSClient({ maxAttempts: 5 }));
   const topicArn = env[ENV_TOPIC_ARN];
   if (topicArn) {
-    // The SDK retries throttling itself (standard mode); a few more attempts than the default ride out bursts.
-    const client = deps.snsClient ?? new SNSClient({ maxAttempts: 5 });
+    const client = snsClient();
     sinks.push(new SnsNotifier(client, { topicArn, auth0Domain: env[ENV_AUTH0_DOMAIN] || undefined, ruleTitles: model ? ruleTitles(model) : undefined }));
   }
   const bus = env[ENV_DETECTION_BUS];
   if (bus) {
     const client = deps.eventBridgeClient ?? new EventBridgeClient({ maxAttempts: 5 });
     sinks.push(new EventBridgeNotifier(client, { eventBusName: bus }));
+  }
+  const chatTopicArn = env[ENV_CHAT_TOPIC_ARN];
+  if (chatTopicArn) {
+    sinks.push(new ChatNotifier(snsClient(), {
+      topicArn: chatTopicArn,
+      minLevel: levelFromEnv(env[ENV_CHAT_MIN_LEVEL], ENV_CHAT_MIN_LEVEL, 'medium'),
+      auth0Domain: env[ENV_AUTH0_DOMAIN] || undefined,
+    }));
+  }
+  const productArn = env[ENV_SECURITY_HUB_PRODUCT_ARN];
+  if (productArn) {
+    const client = deps.securityHubClient ?? new SecurityHubClient({ maxAttempts: 5 });
+    sinks.push(new SecurityHubNotifier(client, {
+      productArn,
+      minLevel: levelFromEnv(env[ENV_SECURITY_HUB_MIN_LEVEL], ENV_SECURITY_HUB_MIN_LEVEL, 'low'),
+      auth0Domain: env[ENV_AUTH0_DOMAIN] || undefined,
+    }));
   }
   return sinks;
 }

@@ -2,6 +2,7 @@
 // (correlation, idempotency ledger, storm control) can plug in without touching the handler:
 //   normalize → match → correlate → build detections → (dedupe / budget) → deliver to every sink.
 
+import type { CorrelationFailure } from './sigma/correlation';
 import type { RuleMatch } from './sigma/ruleset';
 import type { Detection, NormalizedEvent } from './sigma/types';
 
@@ -28,6 +29,11 @@ export interface DetectionSink {
  */
 export interface CorrelationStage {
   observe(event: NormalizedEvent, matches: RuleMatch[]): Promise<Detection[]>;
+  /**
+   * Failures contained to one correlation rule since the last call (the Correlator: a value it cannot store, a
+   * state write that failed). `observe` does not throw for them: the event's other rules still deliver.
+   */
+  drainFailures?(): CorrelationFailure[];
 }
 
 /**
@@ -53,8 +59,21 @@ export type MetricName =
   | 'Detections'
   | 'PublishFailures'
   | 'EvaluationErrors'
+  /** Rules whose evaluation failed on an event (contained: the event's other rules still ran), per rule. */
+  | 'RuleEvaluationFailures'
+  /** Events that exhausted the per-event regex budget (each also yields a budget-rule detection). */
+  | 'EvaluationBudgetExceeded'
   /** DynamoDB requests of the correlation store (detector: per invocation; sweep: per run). */
-  | 'CorrelationStoreCalls';
+  | 'CorrelationStoreCalls'
+  /** Detections storm control kept from every notification channel (over budget), per invocation. */
+  | 'NotificationsSuppressed'
+  /** Correlation windows opened for evaluation at close, per invocation (the dashboard's correlation state). */
+  | 'CorrelationWindowsOpened'
+  /**
+   * Correlation rules that could not use an event (or a closed window), by `Reason`: value-out-of-range (a
+   * value_sum/value_avg value that cannot be stored) or state-error (the store failed); the other rules went on.
+   */
+  | 'CorrelationFailures';
 
 /** Logs and CloudWatch metrics, behind an interface so tests can record what was counted. */
 export interface Telemetry {

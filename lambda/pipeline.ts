@@ -4,7 +4,7 @@
 
 import { buildDetection } from './sigma/detection';
 import { normalizeEvent } from './sigma/events';
-import type { CompiledRuleSet } from './sigma/ruleset';
+import { newMatchReport, type CompiledRuleSet, type MatchReport, type RuleMatch } from './sigma/ruleset';
 import type { Detection, NormalizedEvent } from './sigma/types';
 import { errorText } from './notify/delivery-error';
 import { safeLine } from './notify/sanitize';
@@ -24,7 +24,12 @@ export type RecordOutcome =
   | { status: 'malformed'; logId?: string; reason: string }
   | { status: 'evaluated'; logId?: string; detections: Detection[] };
 
+/** Failures of one event logged one by one at most; the rest are counted and summarised in one line. */
+export const FAILURE_LOG_LINES_MAX = 20;
+
 export class DetectionPipeline {
+  private readonly report: MatchReport = newMatchReport();
+
   constructor(private readonly options: PipelineOptions) {}
 
   /** Evaluates one raw record. Throws only when a detection could not be delivered (so Lambda retries). */
@@ -48,14 +53,16 @@ export class DetectionPipeline {
   /** Matching and correlation: the detections one event produces. */
   async detect(event: NormalizedEvent): Promise<DetectionItem[]> {
     const { ruleSet, correlation, telemetry } = this.options;
-    let matches;
+    let matches: RuleMatch[];
     try {
-      matches = ruleSet.match(event);
+      matches = ruleSet.match(event, this.report);
+      this.recordFailures(event);
     } catch (err) {
-      // An engine failure is not the event's fault: throw, so the event is retried and kept in the DLQ.
+      // Rules are isolated inside `match`; this is the engine itself. A retry would fail the same way, so the
+      // event is counted and logged (never its content) and not retried: retries are for delivery failures.
+      matches = [];
       telemetry.count('EvaluationErrors');
-      telemetry.logger.error('rule evaluation failed', { log_id: boundedLogId(event.log_id), error: errorText(err) });
-      throw err;
+      telemetry.logger.error('rule evaluation failed', { log_id: boundedLogId(event.log_id), error: safeLine(errorText(err), 300) });
     }
     const items: DetectionItem[] = matches
       .filter((m) => m.rule.alerts)
@@ -76,6 +83,31 @@ export class DetectionPipeline {
     const items = detections.map((detection) => ({ detection }));
     this.record(items);
     await this.deliver(items);
+  }
+
+  /** Rules that failed or ran out of budget on the event: counted per rule, logged with a short reason. */
+  private recordFailures(event: NormalizedEvent): void {
+    const { telemetry } = this.options;
+    const { failures, budgetExceeded, budgetSteps } = this.report;
+    if (budgetExceeded) {
+      telemetry.count('EvaluationBudgetExceeded');
+      telemetry.logger.warn('evaluation budget exceeded', {
+        log_id: boundedLogId(event.log_id), regex_steps: budgetSteps,
+        skipped_rules: failures.filter((f) => f.kind === 'budget').length,
+      });
+    }
+    if (failures.length === 0) return;
+    telemetry.count('RuleEvaluationFailures', failures.length);
+    for (let i = 0; i < failures.length; i++) {
+      const f = failures[i];
+      telemetry.count('RuleEvaluationFailures', 1, { RuleId: f.ruleId });
+      if (i < FAILURE_LOG_LINES_MAX) {
+        telemetry.logger.warn('rule evaluation failed', { rule_id: f.ruleId, reason: safeLine(f.reason, 200), log_id: boundedLogId(event.log_id) });
+      }
+    }
+    if (failures.length > FAILURE_LOG_LINES_MAX) {
+      telemetry.logger.warn('more rules failed on this event', { log_id: boundedLogId(event.log_id), not_logged: failures.length - FAILURE_LOG_LINES_MAX });
+    }
   }
 
   private record(items: DetectionItem[]): void {

@@ -8,7 +8,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { DetectionPipeline } from './pipeline';
-import { createCorrelator } from './pipeline-correlation';
+import { createCorrelator, reportCorrelationFailures } from './pipeline-correlation';
 import { createSinks } from './pipeline-sinks';
 import { createReliability, type Reliability } from './reliability/runtime';
 import type { DeliveryGate, Telemetry } from './pipeline-types';
@@ -82,6 +82,9 @@ export async function runSweep(runtime: SweepRuntime, lambdaContext?: unknown): 
     if (correlator) {
       const before = correlator.stats();
       const detections = await correlator.closeWindows(now);
+      // A window whose evaluation failed is contained to its rule: counted, logged, left for the next run when
+      // transient; the other windows were closed and are delivered below.
+      reportCorrelationFailures(correlator.drainFailures(), telemetry.logger, telemetry);
       const after = correlator.stats();
       summary.windowsClosed = after.windowsClosed - before.windowsClosed;
       summary.detections = detections.length;

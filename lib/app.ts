@@ -42,13 +42,14 @@ export function buildApp(app: App, options: BuildAppOptions = {}): BuiltApp {
   const config = readConfig((key) => app.node.tryGetContext(key), Object.keys(app.node.getAllContext()));
   const rules = loadDeployRules({
     rulesDir: config.rulesDir,
+    configFile: config.configFile,
     placeholders: config.placeholders,
     minLevel: config.minLevel,
     root: options.root ?? PROJECT_ROOT,
     regexValueCap: config.regexValueCap,
   });
   for (const warning of rules.warnings) log(`auth0-sigma: ${warning}`);
-  log(`auth0-sigma: ${rules.model.rules.length} rule(s) from ${rules.files.length} file(s) in ${config.rulesDir}` +
+  log(`auth0-sigma: ${rules.model.rules.length} rule(s) from ${rules.files.length} file(s) in ${rules.sources}` +
     (rules.skipped.length > 0 ? `, ${rules.skipped.length} left out (below minLevel '${config.minLevel}' or disabled)` : ''));
   const rulesFile = writeRulesFile(rules.model, options.rulesBuildDir);
   const prefilter = config.prefilter ? buildEventPattern(rules.model) : undefined;

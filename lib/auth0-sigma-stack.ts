@@ -6,6 +6,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { DEFAULT_CHANNEL_CONFIG } from './channel-config';
 import type { DeployConfig } from './config';
 import { SigmaDetector } from './sigma-detector';
 
@@ -28,6 +29,7 @@ export class Auth0SigmaStack extends Stack {
       ...props,
     });
     const { config } = props;
+    const channels = config.channels ?? DEFAULT_CHANNEL_CONFIG;
 
     switch (config.source.kind) {
       case 'partner':
@@ -63,6 +65,10 @@ export class Auth0SigmaStack extends Stack {
       reservedConcurrentExecutions: config.reservedConcurrency,
       stormControl: config.stormControl,
       notificationBudgets: config.notificationBudgets,
+      dashboard: channels.dashboard,
+      securityHub: channels.securityHub ? { minLevel: channels.securityHubMinLevel } : undefined,
+      chat: channels.slack || channels.teams ? { slack: channels.slack, teams: channels.teams, minLevel: channels.chatMinLevel } : undefined,
+      eventSourceName: config.source.kind === 'partner' ? config.source.eventSourceName : undefined,
     });
     this.detector.addOutputs(this, this.sourceBus);
   }

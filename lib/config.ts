@@ -4,6 +4,8 @@
 
 import { parseStormConfig } from '../lambda/reliability/storm';
 import { SIGMA_LEVELS, type Level } from '../lambda/sigma/types';
+import { closestName } from '../lambda/sigma/edit-distance';
+import { CHANNEL_CONTEXT_KEYS, readChannelConfig, type ChannelConfig } from './channel-config';
 
 /** Where the Auth0 log events arrive. */
 export type EventSourceConfig =
@@ -20,7 +22,10 @@ export interface DeployConfig {
   /** Rules below this level are not deployed. */
   minLevel: Level;
   placeholders: Record<string, string | string[]>;
-  rulesDir: string;
+  /** Rule folders (or files), in order: the first one holding a duplicated rule wins (see docs/catalog.md). */
+  rulesDir: string[];
+  /** The detection config file (`-c config=auth0-sigma.yml`): rule sources, placeholders, overrides, filters. */
+  configFile?: string;
   /** Name or ARN of the bus detection events go to; null when turned off (`none`). */
   detectionBus: string | null;
   /** The tenant's canonical domain, for dashboard links. */
@@ -37,6 +42,8 @@ export interface DeployConfig {
   notificationBudgets?: string;
   /** Longest value a `|re` regex runs on; unset = the engine's default (4096). */
   regexValueCap?: number;
+  /** Dashboard, Security Hub and chat (lib/channel-config.ts, docs/channels.md); unset = none of their keys given (the defaults). */
+  channels?: ChannelConfig;
 }
 
 /** Every context key this app reads: a key given that is a near miss of one of these is reported as a typo. */
@@ -44,6 +51,8 @@ export const CONTEXT_KEYS = [
   'auth0EventSourceName', 'eventBusName', 'eventBusArn', 'alertEmails', 'alertPhoneNumbers', 'emailMinLevel',
   'smsMinLevel', 'minLevel', 'placeholders', 'rulesDir', 'detectionBus', 'auth0Domain', 'logRetentionDays',
   'alarmEmails', 'reservedConcurrency', 'stackName', 'prefilter', 'stormControl', 'notificationBudgets', 'regexValueCap',
+  'config', 'notify',
+  ...CHANNEL_CONTEXT_KEYS,
 ] as const;
 
 export const CONFIG_DEFAULTS = {
@@ -90,7 +99,7 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
   const problems: string[] = [];
   for (const key of givenKeys) {
     if ((CONTEXT_KEYS as readonly string[]).includes(key)) continue;
-    const near = CONTEXT_KEYS.find((known) => editDistance(key.toLowerCase(), known.toLowerCase()) <= 2);
+    const near = closestName(key, CONTEXT_KEYS);
     if (near) problems.push(`unknown key '${key}': did you mean '${near}'?`);
   }
   const str = (key: string): string | undefined => {
@@ -122,7 +131,10 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
   const smsMinLevel = readLevel(str, 'smsMinLevel', CONFIG_DEFAULTS.smsMinLevel, problems);
   const minLevel = readLevel(str, 'minLevel', CONFIG_DEFAULTS.minLevel, problems);
   const placeholders = readPlaceholders(get('placeholders'), problems);
-  const rulesDir = str('rulesDir') ?? CONFIG_DEFAULTS.rulesDir;
+  // Several folders: a JSON list in cdk.json, or `-c rulesDir=rules,../auth0-customer-detections/detections`.
+  const rulesDirList = readList(get, 'rulesDir', problems);
+  const rulesDir = rulesDirList.length > 0 ? dedupe(rulesDirList) : [CONFIG_DEFAULTS.rulesDir];
+  const configFile = str('config');
 
   let detectionBus: string | null = str('detectionBus') ?? CONFIG_DEFAULTS.detectionBus;
   if (detectionBus.toLowerCase() === 'none') detectionBus = null;
@@ -164,13 +176,16 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
   const prefilter = readBoolean(get, 'prefilter', problems) ?? CONFIG_DEFAULTS.prefilter;
   const stormControl = readBoolean(get, 'stormControl', problems);
   const notificationBudgets = readBudgets(get('notificationBudgets'), problems);
+  const channels = readChannelConfig(get, problems);
 
-  if (alertEmails.length === 0 && alertPhoneNumbers.length === 0 && detectionBus === null) {
+  if (alertEmails.length === 0 && alertPhoneNumbers.length === 0 && detectionBus === null && !channels.securityHub && !channels.slack && !channels.teams) {
     problems.push(
       "no destination: set 'alertEmails' or 'alertPhoneNumbers', or leave 'detectionBus' on (it is 'none'), " +
-        'otherwise detections go nowhere',
+        "or turn on 'securityHub' or a chat channel, otherwise detections go nowhere",
     );
   }
+
+  checkSomeoneIsNotified(str('notify'), { alertEmails, alertPhoneNumbers, alarmEmails, chat: Boolean(channels.slack || channels.teams) }, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -182,6 +197,7 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
     minLevel,
     placeholders,
     rulesDir,
+    ...(configFile !== undefined ? { configFile } : {}),
     detectionBus,
     auth0Domain,
     logRetentionDays,
@@ -191,6 +207,7 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
     stormControl,
     notificationBudgets,
     regexValueCap,
+    ...(CHANNEL_CONTEXT_KEYS.some((key) => get(key) !== undefined) ? { channels } : {}),
   };
 }
 
@@ -205,6 +222,32 @@ function readBudgets(value: unknown, problems: string[]): string | undefined {
     return undefined;
   }
   return text;
+}
+
+/**
+ * Detections and alarms must reach a person unless the deployer says otherwise (`notify=none`, for teams that
+ * consume only the EventBridge detection events): a stack that notifies nobody looks healthy and is not.
+ */
+function checkSomeoneIsNotified(
+  notify: string | undefined,
+  recipients: { alertEmails: string[]; alertPhoneNumbers: string[]; alarmEmails: string[]; chat: boolean },
+  problems: string[],
+): void {
+  if (notify !== undefined && notify.toLowerCase() !== 'none') {
+    problems.push(`'notify': '${notify}' is not understood: the only value is 'none' (deploy with no email, SMS or alarm recipient on purpose); leave it unset otherwise`);
+    return;
+  }
+  const nobody = recipients.alertEmails.length === 0 && recipients.alertPhoneNumbers.length === 0 && recipients.alarmEmails.length === 0 && !recipients.chat;
+  // With no destination at all (reported above) this would say the same thing twice.
+  const reported = problems.some((p) => p.startsWith('no destination:'));
+  if (nobody && notify === undefined && !reported) {
+    problems.push(
+      "nobody is notified: no 'alertEmails', 'alertPhoneNumbers' or 'alarmEmails', so detections and alarms would reach no one. " +
+        'Add recipients in cdk.json "context" (e.g. "alertEmails": ["secops@example.com"], "alarmEmails": ["platform@example.com"]) ' +
+        'or with -c alertEmails=secops@example.com -c alarmEmails=platform@example.com; or, if you consume only the ' +
+        'EventBridge detection events, say so with -c notify=none',
+    );
+  }
 }
 
 /** The Sigma levels at or above `min`, the allowlist of a subscription filter policy. */
@@ -352,15 +395,3 @@ function dedupe(values: string[]): string[] {
   return [...new Set(values)];
 }
 
-/** Levenshtein distance, for typo hints on context keys (short strings only). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}

@@ -9,12 +9,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkCorrelations } from '../lambda/sigma/correlation';
 import { formatDiagnostic } from '../lambda/sigma/diagnostics';
-import { loadRules } from '../lambda/sigma/loader';
+import { loadDetectionConfig, loadRules, type LoadOptions } from '../lambda/sigma/loader';
+import { mergePlaceholders } from '../lambda/sigma/placeholders';
+import { CONFIG_DEFAULTS } from './config';
 import type { Diagnostic, Level, RuleModel, RuleSetModel } from '../lambda/sigma/types';
 
 export interface DeployRulesOptions {
-  /** The rules directory (absolute, or relative to `root`). */
-  rulesDir: string;
+  /** The rules directory or directories, in order (absolute, or relative to `root`). */
+  rulesDir: string | string[];
+  /**
+   * The detection config file (absolute, or relative to `root`): its `rules:` replace `rulesDir` (which must
+   * then be left at its default), its placeholders are used unless `placeholders` names them too, its
+   * overrides and filters apply.
+   */
+  configFile?: string;
   placeholders: Record<string, string | string[]>;
   minLevel: Level;
   /** Project root: rule file names in messages are relative to it. */
@@ -30,17 +38,21 @@ export interface DeployRules {
   /** Rules left out (below minLevel and the like), as "file:line title: reason". */
   skipped: string[];
   files: string[];
+  /** Where the rules came from, for messages: the folders, or the config file and its rule sources. */
+  sources: string;
 }
 
 export class RulesError extends Error {
   constructor(
     readonly rulesDir: string,
     readonly problems: string[],
+    /** The `check` arguments that load the same rules (default: the folder). */
+    checkArgs = rulesDir,
   ) {
     super(
       `The rules in ${rulesDir} cannot be deployed (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
         problems.map((p) => `  ${p}`).join('\n') +
-        '\nFix the rules (run `npx auth0-sigma check ' + rulesDir + '` to see the same list), or set the missing ' +
+        '\nFix the rules (run `npx auth0-sigma check ' + checkArgs + '` to see the same list), or set the missing ' +
         `placeholders with -c placeholders='{"name":"value"}' or in cdk.json.`,
     );
     this.name = 'RulesError';
@@ -48,35 +60,62 @@ export class RulesError extends Error {
 }
 
 export function loadDeployRules(options: DeployRulesOptions): DeployRules {
-  const dir = path.resolve(options.root, options.rulesDir);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new RulesError(options.rulesDir, [
-      `${dir} is not a directory: set 'rulesDir' (cdk.json context or -c rulesDir=...) to the folder holding your Sigma rules`,
-    ]);
+  const given = typeof options.rulesDir === 'string' ? [options.rulesDir] : options.rulesDir;
+  const fromConfig = options.configFile === undefined ? undefined : readConfigFile(options, given);
+  const dirs = fromConfig?.ruleSources ?? given.map((d) => path.resolve(options.root, d));
+  const sources = fromConfig?.ruleSources ? `${fromConfig.file} (${dirs.map((d) => path.relative(options.root, d) || '.').join(', ')})` : given.join(', ');
+  const checkArgs = [...(fromConfig?.ruleSources ? [] : given.map((d) => `--rules ${d}`)), ...(fromConfig ? [`--config ${fromConfig.file}`] : [])].join(' ');
+  const fail = (problems: string[]): RulesError => new RulesError(sources, problems, checkArgs);
+  if (!fromConfig?.ruleSources) {
+    const missing = dirs.filter((dir) => !fs.existsSync(dir) || !fs.statSync(dir).isDirectory());
+    if (missing.length > 0) {
+      throw fail(missing.map((dir) =>
+        `${dir} is not a directory: set 'rulesDir' (cdk.json context or -c rulesDir=..., several separated by commas) to the folders holding your Sigma rules`));
+    }
   }
-  const result = loadRules([dir], {
-    placeholders: options.placeholders,
+  const load: LoadOptions = {
+    placeholders: mergePlaceholders(fromConfig?.placeholders, options.placeholders),
     unresolvedPlaceholders: 'error',
     minLevel: options.minLevel,
     root: options.root,
     engine: options.regexValueCap === undefined ? undefined : { regexValueCap: options.regexValueCap },
-  });
+    overrides: fromConfig?.overrides,
+    configFilters: fromConfig?.filters,
+  };
+  const result = loadRules(dirs, load);
   if (result.files.length === 0) {
-    throw new RulesError(options.rulesDir, [`${dir} holds no rule files (*.yml or *.yaml, fixtures *.test.yml excluded)`]);
+    throw fail([`${dirs.join(', ')} hold${dirs.length === 1 ? 's' : ''} no rule files (*.yml or *.yaml, fixtures *.test.yml excluded)`]);
   }
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new RulesError(options.rulesDir, errors.map(formatDiagnostic));
+  if (errors.length > 0) throw fail(errors.map(formatDiagnostic));
   // What the correlation engine would refuse at the Lambda's cold start (a value_count threshold at the distinct
   // cap, a chain that loops, ...) fails here instead.
   const correlationProblems = checkCorrelations(result.model.rules);
-  if (correlationProblems.length > 0) throw new RulesError(options.rulesDir, correlationProblems);
+  if (correlationProblems.length > 0) throw fail(correlationProblems);
   const warnings = [...result.diagnostics.filter((d) => d.severity !== 'error'), ...schemaLint(result.model.rules)].map(formatDiagnostic);
   return {
     model: result.model,
     warnings,
     skipped: result.skipped.map((s) => `${s.file}:${s.line} ${s.title}: ${s.reason}`),
     files: result.files,
+    sources,
   };
+}
+
+/** The detection config file, or a RulesError listing its problems (each file:line:col, key, how to fix). */
+function readConfigFile(options: DeployRulesOptions, rulesDir: string[]) {
+  const file = path.resolve(options.root, options.configFile!);
+  const loaded = loadDetectionConfig(file, options.root);
+  const problems = loaded.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+  const hasSources = loaded.config.rules.length > 0;
+  if (hasSources && !(rulesDir.length === 1 && rulesDir[0] === CONFIG_DEFAULTS.rulesDir)) {
+    problems.push(
+      `the rule sources are set twice: 'rulesDir' (${rulesDir.join(', ')}) and 'rules:' in ${loaded.config.file}: ` +
+        "keep them in the config file and remove 'rulesDir' from the context (cdk.json or -c)",
+    );
+  }
+  if (problems.length > 0) throw new RulesError(loaded.config.file, problems, `--config ${loaded.config.file}`);
+  return { ...loaded.config, ruleSources: hasSources ? loaded.ruleSources : undefined };
 }
 
 /**

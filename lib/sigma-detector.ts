@@ -10,7 +10,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -30,10 +30,16 @@ import {
   SERVICE_NAME, SNS_ATTRIBUTE_CHANNELS, SNS_ATTRIBUTE_LEVEL,
 } from '../lambda/notify/constants';
 import type { Level, RuleSetModel } from '../lambda/sigma/types';
+import {
+  ENV_CHAT_MIN_LEVEL, ENV_CHAT_TOPIC_ARN, ENV_SECURITY_HUB_MIN_LEVEL, ENV_SECURITY_HUB_PRODUCT_ARN,
+} from '../lambda/notify/channel-constants';
+import type { SlackChannel, TeamsChannel } from './channel-config';
+import { ChatChannels } from './chat-channels';
 import { levelsAtOrAbove } from './config';
 import { CorrelationState } from './correlation-state';
 import { ENV_LEDGER_LEASE_MS } from '../lambda/reliability/ledger';
 import { ENV_NOTIFICATION_BUDGETS, parseStormConfig } from '../lambda/reliability/storm';
+import { DetectorDashboard, type DashboardSource } from './detector-dashboard';
 import { detectionFunctionRole } from './function-role';
 import { PROJECT_ROOT, RUNTIME_SUPPRESSION, bundledFunctionProps } from './lambda-bundling';
 
@@ -102,6 +108,27 @@ export interface SigmaDetectorProps {
    * `{"windowMinutes": 30, "budgets": {"high": {"sms": 2}}}`; validated at synth. @default the documented defaults
    */
   readonly notificationBudgets?: string;
+  /**
+   * The CloudWatch dashboard (lib/detector-dashboard.ts): detections, prefilter, Lambda, queues, storm control,
+   * correlation state and every alarm. `false` leaves it out; a string names it.
+   * @default true (a name CloudFormation generates)
+   */
+  readonly dashboard?: boolean | string;
+  /** The Auth0 partner event source, when the source bus is its partner bus: the dashboard shows what it received. */
+  readonly eventSourceName?: string;
+  /**
+   * One AWS Security Hub finding per detection at or above `minLevel` (default low), imported into this account
+   * and region through the custom-integration product ARN. Security Hub must be enabled there (docs/channels.md).
+   * @default off
+   */
+  readonly securityHub?: { readonly minLevel?: Level };
+  /**
+   * Chat through AWS Chatbot (Amazon Q Developer in chat applications): a Slack channel and/or a Microsoft Teams
+   * channel get a card for each detection at or above `minLevel` (default medium). The workspace or team must
+   * have been authorized in the Chatbot console once (docs/channels.md).
+   * @default off
+   */
+  readonly chat?: { readonly slack?: SlackChannel; readonly teams?: TeamsChannel; readonly minLevel?: Level };
 }
 
 export class SigmaDetector extends Construct {
@@ -119,6 +146,14 @@ export class SigmaDetector extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   /** The state table and the correlation sweep; undefined when neither is needed (see `stateTable`). */
   readonly state?: CorrelationState;
+  /** The bus rules feeding the detector (one per Auth0 tenant), as the dashboard shows them. */
+  readonly sources: DashboardSource[] = [];
+  /** `arn:<partition>:securityhub:<region>:<account>:product/<account>/default`, when Security Hub findings are on. */
+  readonly securityHubProductArn?: string;
+  /** The chat topic and channel configurations, when `chat` is given. */
+  readonly chat?: ChatChannels;
+  /** Undefined with `dashboard: false`. */
+  readonly dashboard?: DetectorDashboard;
 
   constructor(scope: Construct, id: string, props: SigmaDetectorProps) {
     super(scope, id);
@@ -152,6 +187,12 @@ export class SigmaDetector extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+
+    if (props.securityHub) {
+      this.securityHubProductArn = `arn:${stack.partition}:securityhub:${stack.region}:${stack.account}:product/${stack.account}/default`;
+    }
+
+    if (props.chat) this.chat = new ChatChannels(this, 'Chat', { key: this.key, slack: props.chat.slack, teams: props.chat.teams });
 
     const correlations = countCorrelationRules(props.rulesFile);
     const stormControl = props.stormControl ?? correlations > 0;
@@ -219,21 +260,7 @@ export class SigmaDetector extends Construct {
     const invokeConfig = this.fn.node.tryFindChild('EventInvokeConfig');
     if (invokeConfig) invokeConfig.node.addDependency(this.role);
 
-    this.rule = new events.Rule(this, 'Auth0LogRule', {
-      description: 'Auth0 log events to the auth0-sigma detector',
-      eventBus: props.sourceBus,
-      eventPattern: { source: events.Match.prefix(AUTH0_SOURCE_PREFIX), detailType: [AUTH0_DETAIL_TYPE] },
-    });
-    if (props.eventPattern) {
-      // CDK's typed EventPattern cannot express every operator a compiled prefilter uses ($or, equals-ignore-case
-      // inside prefix, ...): the JSON goes into the CloudFormation property as is.
-      (this.rule.node.defaultChild as events.CfnRule).eventPattern = props.eventPattern;
-    }
-    this.rule.addTarget(new targets.LambdaFunction(this.fn, {
-      deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: 8,
-      maxEventAge: Duration.hours(4),
-    }));
+    this.rule = this.addSourceRule('Auth0LogRule', props.sourceBus, props.eventPattern, 'Auth0', props.eventSourceName);
 
     this.addAlarm('FunctionErrors', this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       'The detector failed (delivery failures are retried, then land in the failed-invocation queue)');
@@ -267,6 +294,62 @@ export class SigmaDetector extends Construct {
         removalPolicy,
       });
     }
+
+    // Both functions deliver detections (the sweep: correlations closed at window end), so both may use the
+    // extra channels.
+    for (const role of [this.role, this.state?.sweepRole]) {
+      if (role && this.securityHubProductArn) role.addToPolicy(importFindingsStatement(this.securityHubProductArn));
+      if (role && this.chat) {
+        role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishChatNotifications', actions: ['sns:Publish'], resources: [this.chat.topic.topicArn] }));
+      }
+    }
+    if (this.chat) {
+      this.addAlarm('ChatNotificationsFailed', this.chat.topic.metricNumberOfNotificationsFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+        'SNS could not deliver detection cards to AWS Chatbot (chat)');
+    }
+
+    if (props.dashboard !== false) {
+      this.dashboard = new DetectorDashboard(this, 'Dashboard', {
+        dashboardName: typeof props.dashboard === 'string' ? props.dashboard : undefined,
+        sources: this.sources,
+        detectorFunction: this.fn,
+        sweepFunction: this.state?.sweepFn,
+        deadLetterQueue: this.deadLetterQueue,
+        failedInvocationQueue: this.failedInvocationQueue,
+        topics: [{ label: 'email/SMS', topic: this.topic }, ...(this.chat ? [{ label: 'chat', topic: this.chat.topic }] : [])],
+        stateTable: this.state?.table,
+        alarms: this.alarms,
+      });
+    }
+  }
+
+  /**
+   * A bus rule that sends Auth0 log events (those `eventPattern` passes) to the detector, with retries and the
+   * dead-letter queue; the dashboard shows what it forwarded under `label`.
+   */
+  addSourceRule(id: string, bus: events.IEventBus, eventPattern: Record<string, unknown> | undefined, label: string, eventSourceName?: string): events.Rule {
+    const rule = new events.Rule(this, id, {
+      description: 'Auth0 log events to the auth0-sigma detector',
+      eventBus: bus,
+      eventPattern: { source: events.Match.prefix(AUTH0_SOURCE_PREFIX), detailType: [AUTH0_DETAIL_TYPE] },
+    });
+    const cfnRule = rule.node.defaultChild as events.CfnRule;
+    if (eventPattern) {
+      // CDK's typed EventPattern cannot express every operator a compiled prefilter uses ($or, equals-ignore-case
+      // inside prefix, ...): the JSON goes into the CloudFormation property as is.
+      cfnRule.eventPattern = eventPattern;
+    }
+    // A known name: the rule's EventBridge metrics are dimensioned by it, and Ref of a rule on a custom bus is
+    // `<bus>|<rule>`, not a name a dashboard can use.
+    const ruleName = Names.uniqueResourceName(rule, { maxLength: 64, separator: '-' });
+    cfnRule.name = ruleName;
+    rule.addTarget(new targets.LambdaFunction(this.fn, {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(4),
+    }));
+    this.sources.push({ label, ruleName, eventBusName: bus.eventBusName, eventSourceName });
+    return rule;
   }
 
   /** The variables that tell a function where to deliver (topic, detection bus, dashboard domain) and how to log. */
@@ -275,6 +358,11 @@ export class SigmaDetector extends Construct {
       [ENV_TOPIC_ARN]: this.topic.topicArn,
       ...(props.detectionBus ? { [ENV_DETECTION_BUS]: props.detectionBus.eventBusArn } : {}),
       ...(props.auth0Domain ? { [ENV_AUTH0_DOMAIN]: props.auth0Domain } : {}),
+      ...(this.chat ? { [ENV_CHAT_TOPIC_ARN]: this.chat.topic.topicArn, [ENV_CHAT_MIN_LEVEL]: props.chat?.minLevel ?? 'medium' } : {}),
+      ...(this.securityHubProductArn ? {
+        [ENV_SECURITY_HUB_PRODUCT_ARN]: this.securityHubProductArn,
+        [ENV_SECURITY_HUB_MIN_LEVEL]: props.securityHub?.minLevel ?? 'low',
+      } : {}),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -305,6 +393,12 @@ export class SigmaDetector extends Construct {
     new CfnOutput(scope, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl, description: 'Auth0 log events EventBridge could not deliver' });
     new CfnOutput(scope, 'FailedInvocationQueueUrl', { value: this.failedInvocationQueue.queueUrl, description: 'Invocations that failed after all retries' });
     new CfnOutput(scope, 'EventBusName', { value: sourceBus.eventBusName, description: 'The bus Auth0 log events arrive on' });
+    if (this.chat) new CfnOutput(scope, 'ChatTopicArn', { value: this.chat.topic.topicArn, description: 'SNS topic AWS Chatbot posts to Slack/Teams' });
+    if (this.securityHubProductArn) new CfnOutput(scope, 'SecurityHubProductArn', { value: this.securityHubProductArn, description: 'Security Hub product findings are imported to' });
+    if (this.dashboard) {
+      new CfnOutput(scope, 'DashboardName', { value: this.dashboard.dashboardName, description: 'CloudWatch dashboard of the detector' });
+      new CfnOutput(scope, 'DashboardUrl', { value: this.dashboard.url, description: 'Console address of the CloudWatch dashboard' });
+    }
     if (this.state) {
       new CfnOutput(scope, 'StateTableName', { value: this.state.table.tableName, description: 'DynamoDB table of correlation state' });
       if (this.state.sweepFn) new CfnOutput(scope, 'SweepFunctionName', { value: this.state.sweepFn.functionName, description: 'The correlation sweep Lambda function (every minute)' });
@@ -323,6 +417,15 @@ export class SigmaDetector extends Construct {
     ]);
     return queue;
   }
+}
+
+/** BatchImportFindings into the custom-integration product of this account and region, nothing else. */
+function importFindingsStatement(productArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ImportSecurityHubFindings',
+    actions: ['securityhub:BatchImportFindings'],
+    resources: [productArn],
+  });
 }
 
 /** Correlation rules in the rule set file written at synth (lib/rules-artifact.ts). */

@@ -4,6 +4,10 @@
 //
 //   node bin/run-ts.js scripts/gen-field-catalog.ts <schemas-folder> [out.json] [--validation-out FILE|--no-validation] [--source-ref REF]
 //
+// The schemas repository has no file for some codes Auth0 documents (signup_pwd_leak among them): the codes of
+// Auth0's documentation, recorded with their source and date in scripts/data/auth0-log-type-codes.json
+// (`--documented FILE`), are added to the catalog as `documented`, so the lint knows every documented code.
+//
 // The project never reads the schemas folder at run time or in tests: both outputs are committed.
 
 import * as crypto from 'node:crypto';
@@ -248,8 +252,41 @@ export interface CatalogSourceInfo {
   ref?: string;
 }
 
+/** Auth0's documented type codes (scripts/data/auth0-log-type-codes.json): the page table and per-type pages. */
+export interface DocumentedCodes {
+  sources: { page: string }[];
+  /** When the lists were read from the documentation (YYYY-MM-DD). */
+  taken: string;
+  /** The "Log Type Codes" table: code → event name. */
+  table: Record<string, string>;
+  /** Per-type pages whose code is not in the table: code → event name. */
+  pages?: Record<string, string>;
+}
+
+export const DEFAULT_DOCUMENTED_CODES = path.join(__dirname, 'data', 'auth0-log-type-codes.json');
+
+/** Reads and checks the documented-codes file; errors name the file and the entry. */
+export function readDocumentedCodes(file: string): DocumentedCodes {
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+  const fail = (what: string): never => {
+    throw new Error(`${file}: ${what}`);
+  };
+  if (!isSchemaObject(raw)) return fail('expected an object with sources, taken, table');
+  if (typeof raw.taken !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw.taken)) fail("'taken' must be the date the lists were read, YYYY-MM-DD");
+  if (!Array.isArray(raw.sources) || raw.sources.some((s) => !isSchemaObject(s) || typeof s.page !== 'string')) fail("'sources' must list objects with a 'page' address");
+  for (const key of ['table', 'pages']) {
+    const map = raw[key];
+    if (map === undefined && key === 'pages') continue;
+    if (!isSchemaObject(map)) return fail(`'${key}' must map codes to event names`);
+    for (const [code, name] of Object.entries(map)) {
+      if (!/^[a-z0-9_]+$/.test(code) || typeof name !== 'string') fail(`'${key}.${code}': a code is lower-case letters, digits and _, its value the event name`);
+    }
+  }
+  return raw as unknown as DocumentedCodes;
+}
+
 /** Builds the catalog from parsed schemas. Pure: the tests feed it small hand-written schemas. */
-export function buildFieldCatalog(sources: SchemaSource[], info: CatalogSourceInfo): FieldCatalogFile {
+export function buildFieldCatalog(sources: SchemaSource[], info: CatalogSourceInfo, documented?: DocumentedCodes): FieldCatalogFile {
   const table = new NodeTable();
   const logIdNode = table.intern({ t: 's' });
   const types: FieldCatalogFile['types'] = {};
@@ -262,12 +299,21 @@ export function buildFieldCatalog(sources: SchemaSource[], info: CatalogSourceIn
     const root = table.intern({ t: 'o', p: { data: dataNode, log_id: logIdNode } });
     types[source.code] = [describeType(source), root];
   }
-  return {
+  const catalog: FieldCatalogFile = {
     format: 1,
     source: { ...info, sha256: hash.digest('hex') },
     types,
     nodes: table.nodes,
   };
+  if (documented) {
+    const extra: Record<string, string> = {};
+    for (const [code, name] of [...Object.entries(documented.table), ...Object.entries(documented.pages ?? {})].sort()) {
+      if (!Object.prototype.hasOwnProperty.call(types, code)) extra[code] = name;
+    }
+    catalog.documented = extra;
+    catalog.documentedSource = { pages: documented.sources.map((s) => s.page), taken: documented.taken };
+  }
+  return catalog;
 }
 
 function describeType(source: SchemaSource): string {
@@ -280,7 +326,9 @@ function describeType(source: SchemaSource): string {
 
 /** One node per line: compact, yet a regenerated catalog gives a readable diff. */
 export function serializeCatalog(catalog: FieldCatalogFile): string {
-  const head = JSON.stringify({ ...catalog, nodes: [] });
+  // `nodes` goes last, one per line.
+  const { nodes: _nodes, ...rest } = catalog;
+  const head = JSON.stringify({ ...rest, nodes: [] });
   const lines = catalog.nodes.map((n) => JSON.stringify(n));
   return `${head.slice(0, -3)}[\n${lines.join(',\n')}\n]}\n`;
 }
@@ -452,24 +500,28 @@ interface CliArgs {
   out: string;
   validationOut: string | null;
   ref?: string;
+  documented: string | null;
 }
 
-const USAGE = 'usage: gen-field-catalog.ts <schemas-folder> [out.json] [--validation-out FILE | --no-validation] [--source-ref REF]';
+const USAGE = 'usage: gen-field-catalog.ts <schemas-folder> [out.json] [--validation-out FILE | --no-validation] [--source-ref REF] [--documented FILE | --no-documented]';
 
 function parseArgs(argv: string[]): CliArgs {
   const positional: string[] = [];
   let validationOut: string | null = path.join('test', 'data', 'auth0-log-schemas', 'log-types.schema.json');
   let ref: string | undefined;
+  let documented: string | null = DEFAULT_DOCUMENTED_CODES;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--validation-out') validationOut = argv[++i] ?? '';
+    else if (arg === '--documented') documented = argv[++i] ?? '';
+    else if (arg === '--no-documented') documented = null;
     else if (arg === '--no-validation') validationOut = null;
     else if (arg === '--source-ref') ref = argv[++i];
     else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}\n${USAGE}`);
     else positional.push(arg);
   }
-  if (positional.length < 1 || positional.length > 2 || validationOut === '') throw new Error(USAGE);
-  return { folder: positional[0]!, out: positional[1] ?? path.join('lambda', 'sigma', 'auth0-field-catalog.json'), validationOut, ref };
+  if (positional.length < 1 || positional.length > 2 || validationOut === '' || documented === '') throw new Error(USAGE);
+  return { folder: positional[0]!, out: positional[1] ?? path.join('lambda', 'sigma', 'auth0-field-catalog.json'), validationOut, ref, documented };
 }
 
 function main(argv: string[]): number {
@@ -487,11 +539,12 @@ function main(argv: string[]): number {
       license: 'Apache-2.0',
       ...(args.ref ? { ref: args.ref } : {}),
     };
-    const catalog = buildFieldCatalog(sources, info);
+    const catalog = buildFieldCatalog(sources, info, args.documented ? readDocumentedCodes(args.documented) : undefined);
     const text = serializeCatalog(catalog);
     fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
     fs.writeFileSync(args.out, text);
-    process.stdout.write(`${args.out}: ${Object.keys(catalog.types).length} log types, ${catalog.nodes.length} shared nodes, ${text.length} bytes\n`);
+    process.stdout.write(`${args.out}: ${Object.keys(catalog.types).length} log types, ${Object.keys(catalog.documented ?? {}).length} documented `
+      + `codes without a schema, ${catalog.nodes.length} shared nodes, ${text.length} bytes\n`);
     if (args.validationOut) {
       const validation = `${JSON.stringify(buildValidationSchemas(sources, info))}\n`;
       fs.mkdirSync(path.dirname(path.resolve(args.validationOut)), { recursive: true });

@@ -1,25 +1,15 @@
 // `auth0-sigma check`: load and validate every rule, print every problem, exit 1 if any rule cannot run.
 
 import { checkCorrelations } from '../../lambda/sigma/correlation';
-import type { Diagnostic } from '../../lambda/sigma/types';
+import type { RuleModel } from '../../lambda/sigma/types';
+import type { PlaceholderUse } from '../../lambda/sigma/loader';
 import { EXIT_FAILURE, EXIT_OK, type CliIO } from './io';
-import { loadRuleSet, plural, printDiagnostics, type RuleOptions } from './rule-options';
+import { loadRuleSet, plural, printDiagnostics, rulesWithErrors, type RuleOptions } from './rule-options';
 import { formatPrefilter } from './prefilter-output';
 
 export interface CheckOptions extends RuleOptions {
   /** Also print the EventBridge prefilter compiled from the enabled rules. */
   showPrefilter?: boolean;
-}
-
-/** Rules that an error diagnostic names (file + rule), i.e. rules left out of the set. */
-function rulesWithErrors(diagnostics: Diagnostic[]): number {
-  const keys = new Set<string>();
-  for (const d of diagnostics) {
-    if (d.severity !== 'error') continue;
-    const rule = d.ruleId ?? d.ruleTitle;
-    if (rule !== undefined) keys.add(`${d.loc.file}\u0000${rule}`);
-  }
-  return keys.size;
 }
 
 export function runCheck(io: CliIO, options: CheckOptions): number {
@@ -42,6 +32,8 @@ export function runCheck(io: CliIO, options: CheckOptions): number {
   out.write(`${plural(result.files.length, 'rule file')}: ${plural(enabled.length, 'rule')} enabled (${detections} detection, ${correlations} correlation), `);
   out.write(`${result.skipped.length} skipped, ${failed} with errors\n`);
   for (const s of result.skipped) out.write(`  skipped ${s.file}:${s.line} '${s.title}': ${s.reason}\n`);
+  writeFiltersApplied(out, enabled);
+  writePlaceholderUse(out, result.placeholderUse);
 
   let failure: string | undefined;
   if (result.files.length === 0) failure = 'no rule files found (*.yml, *.yaml; *.test.yml are fixtures)';
@@ -53,4 +45,23 @@ export function runCheck(io: CliIO, options: CheckOptions): number {
   out.write(`check passed: 0 errors, ${plural(loaded.warnings, 'warning')}\n`);
   if (options.showPrefilter) out.write(`\n${formatPrefilter(result.model)}`);
   return EXIT_OK;
+}
+
+/** Which Sigma filters tune which rules (`filters:` of the config file and filter files in the rule sources). */
+function writeFiltersApplied(out: NodeJS.WritableStream, rules: RuleModel[]): void {
+  const filtered = rules.filter((r) => r.filters?.length);
+  if (filtered.length === 0) return;
+  out.write(`filters applied to ${plural(filtered.length, 'rule')}:\n`);
+  for (const r of filtered) out.write(`  '${r.title}' (${r.id}): ${r.filters!.map((f) => `'${f.title}' (${f.file}:${f.line})`).join(', ')}\n`);
+}
+
+/** Every placeholder the rule set needs, whether it has a value, and the rules that use it. */
+function writePlaceholderUse(out: NodeJS.WritableStream, uses: PlaceholderUse[]): void {
+  if (uses.length === 0) return;
+  const width = Math.max(...uses.map((u) => u.name.length));
+  out.write(`placeholders the rules need (${uses.filter((u) => !u.hasValue).length} without a value):\n`);
+  for (const u of uses) {
+    const rules = u.usedBy.map((r) => `${r.file}:${r.line} '${r.title}'`).join(', ');
+    out.write(`  ${u.name.padEnd(width)}  ${u.hasValue ? 'set    ' : 'NOT SET'}  ${rules}\n`);
+  }
 }

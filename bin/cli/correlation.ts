@@ -13,7 +13,11 @@ export class CorrelationObserver implements EventObserver {
   private readonly lateness: number;
   private maxTime = -Infinity;
 
-  constructor(private readonly correlator: Correlator, model: RuleSetModel) {
+  constructor(
+    private readonly correlator: Correlator,
+    model: RuleSetModel,
+    private readonly store?: MemoryCorrelationStore,
+  ) {
     this.referenced = new Set(correlator.referencedRuleIds());
     this.lateness = Math.max(0, ...model.rules.map((r) => r.correlation?.timespanMs ?? 0));
   }
@@ -45,6 +49,13 @@ export class CorrelationObserver implements EventObserver {
     if (s.invalidDate > 0) lines.push(`correlation: ${s.invalidDate} events ignored by correlations: no valid data.date`);
     if (s.nonNumeric > 0) lines.push(`correlation: ${s.nonNumeric} events without a numeric value for a value_sum/avg/percentile field`);
     if (s.saturatedWindows > 0) lines.push(`correlation: ${s.saturatedWindows} value_count windows reached the distinct-value cap (their value is a lower bound)`);
+    const memory = this.store?.limitStats();
+    if (memory && memory.evictedGroups > 0) {
+      lines.push(
+        `correlation: memory limit reached: ${memory.evictedGroups} groups dropped (least recently fed first; limits ${memory.maxGroups} groups, ` +
+          `${formatMiB(memory.maxBytes)}); correlations over them may have missed detections: raise --max-correlation-groups / --max-correlation-memory, or scan smaller time ranges`,
+      );
+    }
     return lines;
   }
 
@@ -53,8 +64,31 @@ export class CorrelationObserver implements EventObserver {
   }
 }
 
+export interface CorrelationMemoryLimits {
+  maxGroups?: number;
+  maxBytes?: number;
+  /** Told once, when a limit is first reached (scan prints it as a warning at once). */
+  onLimitReached?: (message: string) => void;
+}
+
 /** The observer for the rule set's correlations, or none when it has no correlation rule. */
-export function createCorrelationObserver(model: RuleSetModel): CorrelationObserver | undefined {
-  const correlator = new Correlator(model.rules, new MemoryCorrelationStore());
-  return correlator.active ? new CorrelationObserver(correlator, model) : undefined;
+export function createCorrelationObserver(model: RuleSetModel, limits: CorrelationMemoryLimits = {}): CorrelationObserver | undefined {
+  const store = new MemoryCorrelationStore({
+    maxGroups: limits.maxGroups,
+    maxBytes: limits.maxBytes,
+    onLimitReached: (limit, s) => {
+      const stats = s.limitStats();
+      const what = limit === 'groups' ? `${stats.maxGroups} groups (--max-correlation-groups)` : `${formatMiB(stats.maxBytes)} of state (--max-correlation-memory)`;
+      limits.onLimitReached?.(
+        `correlation state reached ${what}: from now on the least recently fed groups are dropped to make room; ` +
+          'a dropped group starts again from zero, so a correlation over it may miss a detection (counted in the summary)',
+      );
+    },
+  });
+  const correlator = new Correlator(model.rules, store);
+  return correlator.active ? new CorrelationObserver(correlator, model, store) : undefined;
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
 }

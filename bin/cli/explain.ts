@@ -7,6 +7,7 @@ import { JsonItemReader } from '../../lambda/sigma/ndjson';
 import { normalizeEvent } from '../../lambda/sigma/events';
 import { CompiledRuleSet } from '../../lambda/sigma/ruleset';
 import { formatExplain } from '../../lambda/sigma/explain';
+import { filtersThatSuppressed } from '../../lambda/sigma/filters';
 import { formatDiagnostic } from '../../lambda/sigma/diagnostics';
 import { EXIT_FAILURE, EXIT_OK, UsageError, displayPath, printable, resolvePath, type CliIO } from './io';
 import { findRule, loadRuleSet, type RuleOptions } from './rule-options';
@@ -84,7 +85,10 @@ export async function runExplain(io: CliIO, options: ExplainOptions, eventFile: 
   const out = io.stdout;
   out.write(`rule:  ${rule.title} (${rule.id}) ${rule.file}:${rule.line}\n`);
   out.write(`event: ${shown}:${item.line} (item ${index}) log_id=${printable(event.log_id)} type=${printable(event.data.type)}\n\n`);
-  out.write(`${formatExplain(ruleSet.explain(rule.id, event)).replace(/\n+$/, '')}\n\n`);
-  out.write(matched ? 'result: MATCH\n' : 'result: NO MATCH\n');
+  const explained = ruleSet.explain(rule.id, event);
+  out.write(`${formatExplain(explained).replace(/\n+$/, '')}\n\n`);
+  const suppressedBy = matched ? [] : filtersThatSuppressed(rule, explained);
+  const by = suppressedBy.map((f) => `filter '${f.title}' (${f.file}:${f.line})`).join(', ');
+  out.write(matched ? 'result: MATCH\n' : suppressedBy.length > 0 ? `result: NO MATCH (suppressed by ${by})\n` : 'result: NO MATCH\n');
   return matched ? EXIT_OK : EXIT_FAILURE;
 }

@@ -2,7 +2,7 @@
 
 import * as fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { JsonItemReader } from '../../lambda/sigma/ndjson';
+import { JsonItemReader, type JsonItemReaderOptions } from '../../lambda/sigma/ndjson';
 import { UsageError, displayPath, resolvePath, type CliIO } from './io';
 
 export interface InputSource {
@@ -47,13 +47,14 @@ export function resolveInputs(io: CliIO, args: string[]): InputSource[] {
 }
 
 /** Reads one source to its end, delivering items in order. */
-export async function readSource(io: CliIO, source: InputSource, callbacks: InputCallbacks): Promise<void> {
+export async function readSource(io: CliIO, source: InputSource, callbacks: InputCallbacks, options: JsonItemReaderOptions = {}): Promise<void> {
   const stream: NodeJS.ReadableStream = source.file ? fs.createReadStream(source.file, { highWaterMark: CHUNK_SIZE }) : io.stdin;
   const decoder = new StringDecoder('utf8');
   const name = source.name;
   const reader = new JsonItemReader(
     (value, line) => callbacks.item(value, name, line),
     (line, message, lostItem) => callbacks.malformed(name, line, message, lostItem),
+    options,
   );
   for await (const chunk of stream) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);

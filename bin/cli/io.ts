@@ -1,6 +1,7 @@
 // The CLI's streams and working directory, passed in so tests can run `main` in-process and read what it printed.
 
 import * as path from 'node:path';
+import { escapeForTerminal, escapeForTerminalKeepingLines } from '../../lambda/sigma/terminal-text';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -10,6 +11,8 @@ export interface CliIO {
   cwd: string;
   /** The progress bar is drawn only on a terminal. */
   stderrIsTTY: boolean;
+  /** Raw stderr for the progress bar's own ANSI drawing (set by terminalSafeIO; stderr otherwise). */
+  terminal?: NodeJS.WritableStream;
 }
 
 export function processIO(): CliIO {
@@ -34,12 +37,40 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-/** A log value for a terminal line: control characters escaped (log injection), missing values as `-`. */
+/**
+ * A log value for a terminal line: controls, line breaks, bidi, zero-width and tag characters escaped (log
+ * injection, text that hides or reorders itself), missing values as `-`.
+ */
 export function printable(value: unknown): string {
   if (value === undefined || value === null || value === '') return '-';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return escapeForTerminal(text);
+}
+
+/**
+ * The CLI's streams with every write passed through escapeForTerminalKeepingLines: whatever a command prints
+ * (titles, ids, field values, diagnostics, explain trees, commander's messages), no character from a rule file
+ * or an event reaches the terminal raw. JSON output stays valid and equal (the escapes are JSON escapes).
+ * `terminal` keeps the raw stderr for the progress bar, which draws with ANSI sequences of its own.
+ */
+export function terminalSafeIO(io: CliIO): CliIO {
+  if ((io as { terminalSafe?: boolean }).terminalSafe) return io;
+  return { ...io, stdout: escapingStream(io.stdout), stderr: escapingStream(io.stderr), terminal: io.terminal ?? io.stderr, terminalSafe: true } as CliIO;
+}
+
+function escapingStream(stream: NodeJS.WritableStream): NodeJS.WritableStream {
+  return new Proxy(stream, {
+    get(target, prop, receiver) {
+      if (prop === 'write') {
+        return (chunk: unknown, ...rest: unknown[]): boolean => {
+          const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
+          return (target.write as (c: string, ...r: unknown[]) => boolean).call(target, escapeForTerminalKeepingLines(text), ...rest);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 export function resolvePath(io: CliIO, p: string): string {

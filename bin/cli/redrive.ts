@@ -230,7 +230,39 @@ export async function redriveCommand(io: CliIO, options: RedriveOptions): Promis
   if (!options.dryRun) {
     processor = options.local ? await localProcessor(io, options) : lambdaProcessor(new LambdaClient(region ? { region } : {}), options.function as string);
   }
-  return runRedrive(io, options, { sqs, processor });
+  try {
+    return await runRedrive(io, options, { sqs, processor });
+  } catch (err) {
+    const problem = awsSetupProblem(err);
+    if (problem === undefined) throw err;
+    io.stderr.write(`auth0-sigma redrive: ${problem}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+const CREDENTIALS_HELP =
+  'provide them as for the AWS CLI: AWS_PROFILE=<profile> (after `aws configure` or `aws sso login --profile <profile>`), ' +
+  'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary credentials); ' +
+  '`aws sts get-caller-identity` shows whether they work. Needed: sqs:ReceiveMessage, sqs:DeleteMessage and ' +
+  'sqs:ChangeMessageVisibility on the queue, kms:Decrypt on the stack key, lambda:InvokeFunction on the detector';
+
+/**
+ * What the user must fix when the AWS setup (not the queue's content) stopped the redrive: missing credentials,
+ * no region, or a request AWS refused. Undefined for anything else, which stays a bug worth its stack trace.
+ */
+export function awsSetupProblem(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const message = oneLine(err.message, 300);
+  if (err.name === 'CredentialsProviderError' || /could not load credentials/i.test(err.message)) {
+    return `no AWS credentials found (${message}); ${CREDENTIALS_HELP}`;
+  }
+  if (/region is missing/i.test(err.message)) {
+    return 'no AWS region: pass --region <region>, set AWS_REGION, or give the queue URL as the stack output prints it (https://sqs.<region>.amazonaws.com/...)';
+  }
+  if ('$metadata' in err) {
+    return `AWS refused the request (${err.name}: ${message}); check the queue URL, the region and your permissions (${CREDENTIALS_HELP})`;
+  }
+  return undefined;
 }
 
 /** https://sqs.<region>.amazonaws.com/<account>/<name> → region. */

@@ -14,7 +14,7 @@
 import { compilePath, fieldIsPresent, type CompiledPath } from '../../lambda/sigma/fieldpath';
 import { normalizeEvent } from '../../lambda/sigma/events';
 import { buildDetection } from '../../lambda/sigma/detection';
-import type { CompiledRuleSet, RuleMatch } from '../../lambda/sigma/ruleset';
+import { newMatchReport, type CompiledRuleSet, type RuleMatch } from '../../lambda/sigma/ruleset';
 import type { Detection, NormalizedEvent, RuleModel } from '../../lambda/sigma/types';
 
 export interface ObservedEvent {
@@ -81,6 +81,11 @@ export class ScanPipeline {
   readonly detectionsByRule = new Map<string, number>();
   /** Matches of rules that do not alert on their own (they feed a correlation). */
   readonly silentMatchesByRule = new Map<string, number>();
+  /** Per rule id, the events on which its evaluation failed or ran out of budget, and the reasons seen. */
+  readonly failuresByRule = new Map<string, { count: number; reasons: Map<string, number> }>();
+  /** Events that exhausted the regex budget. */
+  budgetExceededEvents = 0;
+  private readonly report = newMatchReport();
 
   private readonly fields: TrackedField[];
   /** Fields not seen yet; shrinks as events show them. */
@@ -121,7 +126,8 @@ export class ScanPipeline {
     const event = normalized.event;
     this.eventsEvaluated++;
     if (this.unseen.length > 0) this.markSeenFields(event);
-    const matches = this.ruleSet.match(event);
+    const matches = this.ruleSet.match(event, this.report);
+    if (this.report.failures.length > 0) this.recordFailures();
     for (let i = 0; i < matches.length; i++) {
       const match = matches[i];
       if (match.rule.alerts) this.output(buildDetection(match, event));
@@ -168,6 +174,16 @@ export class ScanPipeline {
       if (missing.length > 0) out.push({ rule, missing });
     }
     return out;
+  }
+
+  private recordFailures(): void {
+    if (this.report.budgetExceeded) this.budgetExceededEvents++;
+    for (const { ruleId, reason } of this.report.failures) {
+      let entry = this.failuresByRule.get(ruleId);
+      if (!entry) this.failuresByRule.set(ruleId, (entry = { count: 0, reasons: new Map() }));
+      entry.count++;
+      entry.reasons.set(reason, (entry.reasons.get(reason) ?? 0) + 1);
+    }
   }
 
   private outputAll(detections: readonly Detection[]): void {

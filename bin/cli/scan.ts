@@ -3,13 +3,15 @@
 import { performance } from 'node:perf_hooks';
 import * as cliProgress from 'cli-progress';
 import { CompiledRuleSet } from '../../lambda/sigma/ruleset';
+import { BUDGET_RULE } from '../../lambda/sigma/budget';
 import type { Detection } from '../../lambda/sigma/types';
 import { BufferedWriter, EXIT_FAILURE, EXIT_OK, UsageError, printable, type CliIO } from './io';
 import { readSource, resolveInputs, type InputSource } from './input';
-import { loadRuleSet, plural, printDiagnostics, type RuleOptions } from './rule-options';
+import { loadRuleSet, plural, printDiagnostics, rulesWithErrors, type RuleOptions } from './rule-options';
 import { MALFORMED_REPORT_LIMIT, ScanPipeline, type EventObserver } from './scan-pipeline';
 import { schemaKnows } from './lint';
 import { createCorrelationObserver } from './correlation';
+import { scanLimits, type ScanLimitOptions } from './limits';
 
 /** stdout failed (EPIPE when `| head` exits): stop reading input, there is nowhere to write detections. */
 class OutputClosedError extends Error {
@@ -18,8 +20,10 @@ class OutputClosedError extends Error {
   }
 }
 
-export interface ScanOptions extends RuleOptions {
+export interface ScanOptions extends RuleOptions, Partial<ScanLimitOptions> {
   format: string;
+  /** Exit 0 even when some rules failed to load (they are still left out, and said so). */
+  allowRuleErrors?: boolean;
 }
 
 export const SCAN_FORMATS = ['text', 'json'] as const;
@@ -70,15 +74,31 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
   for (const s of result.skipped) {
     if (!warned.has(`${s.file}\u0000${s.title}`)) err.write(`note: rule '${s.title}' (${s.file}:${s.line}) skipped: ${s.reason}\n`);
   }
-  if (loaded.errors > 0) {
-    err.write(`warning: rules with errors are left out of this scan (run \`auth0-sigma check\`; --strict makes this fatal)\n`);
+  // A scan that silently ran without some rules would read as "nothing found": the exit code says otherwise.
+  const failedRules = rulesWithErrors(loaded.diagnostics);
+  const ruleErrorsMessage =
+    loaded.errors > 0
+      ? `${plural(failedRules, 'rule')} failed to load and ${failedRules === 1 ? 'was' : 'were'} NOT evaluated ` +
+        `(${plural(loaded.errors, 'error')} above; \`auth0-sigma check\` lists them)`
+      : undefined;
+  if (ruleErrorsMessage) {
+    err.write(
+      options.allowRuleErrors
+        ? `warning: ${ruleErrorsMessage}; scanning with the others (--allow-rule-errors)\n`
+        : `error: ${ruleErrorsMessage}; scanning with the others, then exiting 1 (--allow-rule-errors accepts this, --strict stops at once)\n`,
+    );
   }
   if (result.model.rules.length === 0) err.write('warning: no rule is enabled: nothing can be detected\n');
 
   const ruleSet = new CompiledRuleSet(result.model);
   const writer = new BufferedWriter(io.stdout);
   const format = options.format === 'json' ? (d: Detection) => JSON.stringify(d) : formatDetectionText;
-  const correlation = createCorrelationObserver(result.model);
+  const limits = scanLimits(options);
+  const correlation = createCorrelationObserver(result.model, {
+    maxGroups: limits.maxCorrelationGroups,
+    maxBytes: limits.maxCorrelationMemory,
+    onLimitReached: (message) => err.write(`warning: ${message}\n`),
+  });
   for (const w of correlation?.warnings ?? []) err.write(`warning: ${w}\n`);
   const observers: EventObserver[] = correlation ? [correlation] : [];
   const pipeline = new ScanPipeline(ruleSet, result.model.rules, (d) => writer.line(format(d)), observers);
@@ -101,7 +121,7 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
           if (writer.full) await writer.flush();
           if (writer.error) throw new OutputClosedError(writer.error);
         },
-      });
+      }, { maxItemBytes: limits.maxItemSize });
     }
     await pipeline.finish();
     await writer.flush();
@@ -131,13 +151,22 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
       `${plural(pipeline.detectionsTotal, 'detection')} in ${seconds.toFixed(2)} s (${formatRate(pipeline.eventsEvaluated, seconds)} events/s)\n`,
   );
   for (const line of correlation?.summary() ?? []) err.write(`${line}\n`);
-  const rulesById = new Map(result.model.rules.map((r) => [r.id, r]));
+  const rulesById = new Map([...result.model.rules, BUDGET_RULE].map((r) => [r.id, r]));
   if (pipeline.detectionsByRule.size > 0) {
     err.write('detections per rule:\n');
     const rows = [...pipeline.detectionsByRule].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     for (const [id, count] of rows) {
       const rule = rulesById.get(id);
       err.write(`  ${String(count).padStart(7)}  [${rule?.level ?? '?'}] ${rule?.title ?? id} (${id})\n`);
+    }
+  }
+  if (pipeline.failuresByRule.size > 0) {
+    const budget = pipeline.budgetExceededEvents;
+    err.write(`rule evaluation failures (each contained to its rule and event; the other rules still ran)${budget ? `; ${plural(budget, 'event')} exceeded the regex budget` : ''}:\n`);
+    const rows = [...pipeline.failuresByRule].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1));
+    for (const [id, { count, reasons }] of rows) {
+      const why = [...reasons].map(([reason, n]) => (reasons.size > 1 ? `${reason} (${n})` : reason)).join('; ');
+      err.write(`  ${String(count).padStart(7)}  ${printable(rulesById.get(id)?.title ?? id)} (${printable(id)}): ${why}\n`);
     }
   }
   if (pipeline.silentMatchesByRule.size > 0) {
@@ -156,6 +185,10 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
       }
     }
   }
+  if (ruleErrorsMessage && !options.allowRuleErrors) {
+    err.write(`scan incomplete: ${ruleErrorsMessage}; fix them, or pass --allow-rule-errors to accept a scan without them\n`);
+    return EXIT_FAILURE;
+  }
   return EXIT_OK;
 }
 
@@ -165,7 +198,7 @@ function startProgress(io: CliIO, sources: InputSource[]): cliProgress.SingleBar
   const total = known ? sizes.reduce((a, b) => a + b, 0) : 0;
   const bar = new cliProgress.SingleBar(
     {
-      stream: io.stderr,
+      stream: io.terminal ?? io.stderr, // raw: the bar draws with ANSI sequences
       fps: 5,
       clearOnComplete: true,
       hideCursor: null,

@@ -3,7 +3,7 @@
 import { formatDiagnostic } from '../../lambda/sigma/diagnostics';
 import { runFixtures } from '../../lambda/sigma/fixtures';
 import { EXIT_FAILURE, EXIT_OK, type CliIO } from './io';
-import { rulePaths } from './rule-options';
+import { readDetectionConfig, rulePaths } from './rule-options';
 
 const PASS = '✓';
 const FAIL = '✗';
@@ -16,9 +16,11 @@ function indent(text: string, prefix: string): string {
     .join('\n');
 }
 
-export async function runTestCommand(io: CliIO, options: { rules: string[] }): Promise<number> {
-  const paths = rulePaths(io, options.rules);
-  const report = await runFixtures({ paths, root: io.cwd });
+export async function runTestCommand(io: CliIO, options: { rules: string[]; config?: string }): Promise<number> {
+  // --config: its rule sources (unless --rules), overrides and filters; placeholders come from each fixture file.
+  const config = readDetectionConfig(io, options);
+  const paths = options.rules.length === 0 && config && config.config.rules.length > 0 ? config.ruleSources : rulePaths(io, options.rules);
+  const report = await runFixtures({ paths, root: io.cwd, config: config && { overrides: config.config.overrides, configFilters: config.config.filters } });
   const out = io.stdout;
 
   for (const file of report.files) {

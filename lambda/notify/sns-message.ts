@@ -16,7 +16,7 @@ import type { Detection, NormalizedEvent } from '../sigma/types';
 import { SNS_ATTRIBUTE_CHANNELS, SNS_ATTRIBUTE_LEVEL, SNS_ATTRIBUTE_RULE_ID, SNS_ATTRIBUTE_TAGS } from './constants';
 import { dashboardLogUrl } from './dashboard-link';
 import { detectionJson } from './fit-detection';
-import { safeBlock, safeLine, toAscii, truncate } from './sanitize';
+import { safeBlock, safeLabel, safeLine, toAscii, truncate } from './sanitize';
 
 // SNS: "must be less than 100 characters long".
 export const SUBJECT_MAX = 99;
@@ -93,9 +93,20 @@ export function buildSnsMessage(detection: Detection, context: MessageContext = 
 
 /** Fewer than 100 printable ASCII characters, as SNS requires of subjects. */
 export function subjectText(detection: Detection): string {
-  const prefix = `[auth0-sigma] ${detection.rule.level.toUpperCase()}: `;
-  const room = SUBJECT_MAX - prefix.length;
-  return prefix + (toAscii(detection.rule.title, room) || toAscii(detection.rule.id, room) || 'detection');
+  return snsSubject(`[auth0-sigma] ${detection.rule.level.toUpperCase()}: `, [detection.rule.title, detection.rule.id], 'detection');
+}
+
+/**
+ * An SNS subject for any message kind: `head` (our own text) then the first of `texts` that has something left
+ * after `toAscii`, else `fallback`; 1 to SUBJECT_MAX (99) printable ASCII characters, never a line break.
+ */
+export function snsSubject(head: string, texts: readonly unknown[], fallback: string): string {
+  const safeHead = truncate(head.replace(/[^\x20-\x7e]/g, '?'), SUBJECT_MAX - 1, '');
+  const room = SUBJECT_MAX - safeHead.length;
+  let body = '';
+  for (const text of texts) if (!body) body = toAscii(text, room);
+  const subject = truncate(safeHead + (body || fallback), SUBJECT_MAX, '').trim();
+  return subject === '' ? fallback.slice(0, SUBJECT_MAX) : subject;
 }
 
 /** Level, title, user and IP in at most 140 plain ASCII characters. */
@@ -122,10 +133,10 @@ function emailText(detection: Detection, context: MessageContext): string {
     return n && i ? `${n} (${i})` : n || i;
   };
 
-  lines.push(`Auth0 Sigma detection: ${safeLine(detection.rule.title, FIELD_MAX)}`, '');
+  lines.push(`Auth0 Sigma detection: ${safeLabel(detection.rule.title, FIELD_MAX)}`, '');
   row('Level', detection.rule.level.toUpperCase());
-  row('Rule', safeLine(detection.rule.title, FIELD_MAX));
-  row('Rule id', safeLine(detection.rule.id, FIELD_MAX));
+  row('Rule', safeLabel(detection.rule.title, FIELD_MAX));
+  row('Rule id', safeLabel(detection.rule.id, FIELD_MAX));
   const description = safeBlock(meta.description, 2000);
   if (description) lines.push('', 'Description:', indent(description));
 
@@ -142,12 +153,12 @@ function emailText(detection: Detection, context: MessageContext): string {
   row('Event type', safeLine(detection.type, 64));
   row('Log id', safeLine(detection.log_id, 128));
   row('Dashboard', dashboardLogUrl(context.auth0Domain, detection.log_id) ?? '');
-  if (detection.matched && detection.matched.length > 0) row('Matched', safeLine(detection.matched.join(', '), FIELD_MAX));
+  if (detection.matched && detection.matched.length > 0) row('Matched', safeLabel(detection.matched.join(', '), FIELD_MAX));
 
   const fieldValues = Object.entries(detection.field_values ?? {}).slice(0, LIST_MAX_ITEMS);
   if (fieldValues.length > 0) {
     lines.push('', 'Rule fields:');
-    for (const [path, value] of fieldValues) lines.push(`  ${safeLine(path, 100)}: ${safeLine(value, FIELD_MAX)}`);
+    for (const [path, value] of fieldValues) lines.push(`  ${safeLabel(path, 100)}: ${safeLine(value, FIELD_MAX)}`);
   }
 
   const c = detection.correlation;
@@ -156,11 +167,11 @@ function emailText(detection: Detection, context: MessageContext): string {
     lines.push(`  Type: ${safeLine(c.type, 40)}`);
     lines.push(`  ${CORRELATION_MEASURE[c.type] ?? 'Value'}: ${safeLine(c.value, 40)}`);
     lines.push(`  Window: ${safeLine(c.window.start, 64)} to ${safeLine(c.window.end, 64)}`);
-    for (const [k, v] of Object.entries(c.group).slice(0, LIST_MAX_ITEMS)) lines.push(`  Group ${safeLine(k, 100)}: ${safeLine(v, FIELD_MAX)}`);
+    for (const [k, v] of Object.entries(c.group).slice(0, LIST_MAX_ITEMS)) lines.push(`  Group ${safeLabel(k, 100)}: ${safeLine(v, FIELD_MAX)}`);
     if (c.rules.length > 0) {
       const named = c.rules.slice(0, LIST_MAX_ITEMS).map((id) => {
         const title = context.ruleTitles?.get(id);
-        return title ? `${safeLine(title, 120)} (${safeLine(id, 128)})` : safeLine(id, 128);
+        return title ? `${safeLabel(title, 120)} (${safeLabel(id, 128)})` : safeLabel(id, 128);
       });
       lines.push(`  Rules: ${named.join(', ')}`);
     }
@@ -174,13 +185,14 @@ function emailText(detection: Detection, context: MessageContext): string {
   listSection(lines, 'False positives', meta.falsepositives);
   listSection(lines, 'Prevention', meta.prevention);
   listSection(lines, 'References', meta.references);
-  if (detection.rule.tags.length > 0) lines.push('', `Tags: ${safeLine(detection.rule.tags.join(', '), FIELD_MAX * 2)}`);
+  if (detection.rule.tags.length > 0) lines.push('', `Tags: ${safeLabel(detection.rule.tags.join(', '), FIELD_MAX * 2)}`);
 
   lines.push(
     '',
     '--',
-    'Sent by auth0-sigma. Values from the log are shown as received, except that control characters are removed,',
-    'links are defanged (hxxp://), angle brackets are replaced and long values are cut.',
+    'Sent by auth0-sigma. Values from the log are shown as received, except that invisible characters are removed,',
+    'Unicode is normalised, links and domains are defanged (hxxps[://]example[.]com), angle brackets are replaced',
+    'and long values are cut.',
   );
   return lines.join('\n');
 }

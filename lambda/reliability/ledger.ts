@@ -17,6 +17,7 @@ import {
   type AttributeValue, type DynamoDBClient, type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { createHash, randomUUID } from 'crypto';
+import { jsonText } from '../sigma/bounded-json';
 import type { Detection } from '../sigma/types';
 
 /**
@@ -60,12 +61,12 @@ function sha(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 32);
 }
 
-/** JSON with object keys sorted, so equal values give equal text whatever their key order. */
+/**
+ * JSON with object keys sorted, so equal values give equal text whatever their key order. Iterative: detection
+ * field values come from the log and may nest deeper than the call stack.
+ */
 export function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const keys = Object.keys(value as Record<string, unknown>).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  return jsonText(value, { sortKeys: true });
 }
 
 /** Keys stay readable when short and safe; anything long or odd is hashed (DynamoDB keys are ≤ 1024 bytes here). */

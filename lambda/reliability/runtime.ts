@@ -9,13 +9,20 @@ import { detectionJson } from '../notify/fit-detection';
 import type { CorrelationStage, DetectionItem, DetectionSink, LoggerLike } from '../pipeline-types';
 import type { RuleMatch } from '../sigma/ruleset';
 import type { Detection, NormalizedEvent } from '../sigma/types';
+import { reportCorrelationFailures } from '../pipeline-correlation';
 import { ExactlyOnceSink } from './exactly-once-sink';
 import { DEFAULT_LEASE_MS, DeliveryLedger, detectionKey, ENV_LEDGER_LEASE_MS } from './ledger';
 import { ENV_NOTIFICATION_BUDGETS, parseStormConfig, StormControl, type FlushResult } from './storm';
 import { SnsSummarySender } from './summary-message';
 
-/** Stored per detection in the event marker and the outbox: small enough for DynamoDB's 400 KB item limit. */
+/** Stored per detection in the outbox: small enough for DynamoDB's 400 KB item limit. */
 const STORED_DETECTION_BYTES = 48 * 1024;
+/**
+ * The event marker lists every correlation detection of one event in one item: together they stay below this
+ * (far under 400 KB), each shortened further when an event fired many (a detection shrinks to its identifiers,
+ * group and window: a few KB at most).
+ */
+const EVENT_MARKER_BYTES = 300 * 1024;
 
 export interface ReliabilityDependencies {
   dynamoDbClient?: DynamoDBClient;
@@ -58,13 +65,17 @@ export class Reliability {
           if (earlier !== undefined) return earlier;
         }
         const detections = await inner.observe(event, matches);
+        // Failures of single correlation rules were contained by the engine: logged here, never thrown.
+        if (this.logger) reportCorrelationFailures(inner.drainFailures?.() ?? [], this.logger);
         const stored = detections.map((d) => detectionJson(d, STORED_DETECTION_BYTES));
+        const markerEach = Math.max(4 * 1024, Math.min(STORED_DETECTION_BYTES, Math.floor(EVENT_MARKER_BYTES / Math.max(1, detections.length))));
+        const storedForMarker = detections.map((d, i) => (Buffer.byteLength(stored[i]) <= markerEach ? stored[i] : detectionJson(d, markerEach)));
         // The counts are in and any detection has fired: failing now would lose the detection (it does not fire
         // again) and count the event twice on the retry. So a failed write here is logged, and the detections
         // are delivered by this invocation all the same.
         try {
           for (let i = 0; i < detections.length; i++) await this.ledger.saveOutbox(detections[i], stored[i]);
-          if (logId !== undefined) await this.ledger.markEventCorrelated(logId, stored);
+          if (logId !== undefined) await this.ledger.markEventCorrelated(logId, storedForMarker);
         } catch (err) {
           this.logger?.error('could not record a correlated event (a retry may count it twice)', {
             log_id: logId === undefined ? undefined : logId.slice(0, 128), error: err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown',

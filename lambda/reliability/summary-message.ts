@@ -4,11 +4,9 @@
 
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
 import { SNS_ATTRIBUTE_CHANNELS, SNS_ATTRIBUTE_LEVEL, SNS_ATTRIBUTE_RULE_ID } from '../notify/constants';
-import { safeLine, toAscii, truncate } from '../notify/sanitize';
+import { safeLabel, toAscii, truncate } from '../notify/sanitize';
+import { SMS_MAX, snsSubject } from '../notify/sns-message';
 import type { Channel, StormSummary, SummarySender } from './storm';
-
-const SUBJECT_MAX = 100;
-const SMS_MAX = 140;
 
 export interface SummaryMessage {
   subject: string;
@@ -22,12 +20,12 @@ export function buildSummaryMessage(summary: StormSummary, channels: Channel[]):
   const level = summary.level.toUpperCase();
   const emailCount = summary.suppressed.email;
   const smsCount = summary.suppressed.sms;
-  const title = safeLine(summary.title, 300);
+  const title = safeLabel(summary.title, 300);
   const email = [
     `Auth0 Sigma: ${emailCount} more detection(s) of "${title}" between ${summary.windowStart} and ${summary.windowEnd}.`,
     '',
     `Level:        ${level}`,
-    `Rule id:      ${safeLine(summary.ruleId, 300)}`,
+    `Rule id:      ${safeLabel(summary.ruleId, 300)}`,
     `Detections:   ${summary.total} in this window`,
     `Not emailed:  ${emailCount}`,
     `Not texted:   ${smsCount}`,
@@ -38,8 +36,8 @@ export function buildSummaryMessage(summary: StormSummary, channels: Channel[]):
   const head = `${level}: ${smsCount} more `;
   const tail = ` ${summary.windowStart.slice(11, 16)}-${summary.windowEnd.slice(11, 16)}Z`;
   const sms = truncate(head + toAscii(summary.title, Math.max(10, SMS_MAX - head.length - tail.length)) + tail, SMS_MAX);
-  const subjectHead = `[auth0-sigma] ${level}: ${emailCount} more: `;
-  const subject = subjectHead + (toAscii(summary.title, SUBJECT_MAX - subjectHead.length) || 'detections');
+  // SNS refuses a subject of 100 characters or more: the summary would stay due and fail every sweep.
+  const subject = snsSubject(`[auth0-sigma] ${level}: ${emailCount} more: `, [summary.title, summary.ruleId], 'detections');
   const attributes: Record<string, MessageAttributeValue> = {
     [SNS_ATTRIBUTE_LEVEL]: { DataType: 'String', StringValue: summary.level },
     [SNS_ATTRIBUTE_RULE_ID]: { DataType: 'String', StringValue: summary.ruleId },
@@ -47,7 +45,7 @@ export function buildSummaryMessage(summary: StormSummary, channels: Channel[]):
     'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
   };
   const json = JSON.stringify({ summary: { rule: { id: summary.ruleId, title: summary.title, level: summary.level }, window: { start: summary.windowStart, end: summary.windowEnd }, total: summary.total, suppressed: summary.suppressed } });
-  return { subject: truncate(subject, SUBJECT_MAX), message: JSON.stringify({ default: json, email, sms }), attributes, email, sms };
+  return { subject, message: JSON.stringify({ default: json, email, sms }), attributes, email, sms };
 }
 
 export class SnsSummarySender implements SummarySender {

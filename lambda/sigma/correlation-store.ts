@@ -7,6 +7,7 @@
 // writers never lose counts. Per group there is one small state record: the end of the last window that fired
 // (the alert-once marker, a conditional write) and the start of the latest window waiting to be closed.
 
+import { checkedSum } from './correlation-limits';
 import type { Scalar } from './types';
 
 /** Identifies one group of one correlation. */
@@ -128,22 +129,68 @@ export function logIdSlot(logId: string): number {
   return (h >>> 0) % LOG_ID_SLOTS;
 }
 
+// The parts of a bucket a correlation type does not use are never created: an event_count group costs a few
+// hundred bytes instead of several collections each.
 interface MemoryBucket {
   count: number;
   sum: number;
-  distinct: Set<string>;
+  distinct?: Set<string>;
   saturated: boolean;
-  rules: Set<number>;
-  ruleTimes: Map<number, Set<number>>;
-  sketch: Map<string, number>;
-  logIdSlots: (string | undefined)[];
+  rules?: Set<number>;
+  ruleTimes?: Map<number, Set<number>>;
+  sketch?: Map<string, number>;
+  logIdSlots?: (string | undefined)[];
   expiresAt: number;
+  /** Estimated heap bytes of this bucket (see MEMORY_COST). */
+  bytes: number;
 }
 
 interface MemoryGroup {
   buckets: Map<number, MemoryBucket>;
   state: GroupState;
   expiresAt: number;
+  /** Ids of this group's open windows (dropped with the group when it is evicted). */
+  windows?: Set<string>;
+  /** Estimated heap bytes of the group, its buckets and its open windows. */
+  bytes: number;
+}
+
+/** Limits of the memory store: `scan` over millions of distinct groups must degrade, never run out of memory. */
+export interface MemoryStoreLimits {
+  /** Most groups held at once. Default DEFAULT_MAX_GROUPS. */
+  maxGroups?: number;
+  /** Most estimated heap bytes of correlation state. Default DEFAULT_MAX_STATE_BYTES. */
+  maxBytes?: number;
+  /** Called once, when a limit is first reached (the store then starts evicting). */
+  onLimitReached?: (limit: 'groups' | 'bytes', store: MemoryCorrelationStore) => void;
+}
+
+export const DEFAULT_MAX_GROUPS = 200_000;
+export const DEFAULT_MAX_STATE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Estimated V8 heap cost (64-bit) of the memory store's parts, measured with `node --expose-gc` (heapUsed per
+ * 100,000 groups, test/state/memory-store.test.ts checks the estimate stays above the measure). A string costs
+ * about 2 bytes per character plus a header.
+ */
+const MEMORY_COST = {
+  group: 500,
+  bucket: 200,
+  collection: 180,
+  entry: 40,
+  string: (s: string): number => 32 + 2 * s.length,
+  window: 420,
+};
+
+/** Counters of the memory store's limits, for the scan summary. */
+export interface MemoryStoreLimitStats {
+  groups: number;
+  bytes: number;
+  maxGroups: number;
+  maxBytes: number;
+  /** Groups dropped to stay under a limit (with their counts and open windows). */
+  evictedGroups: number;
+  limitReached: 'groups' | 'bytes' | undefined;
 }
 
 /**
@@ -206,8 +253,12 @@ const groupId = (ref: GroupRef): string => `${ref.correlationId}\u0000${ref.grou
 
 /**
  * The store `scan` and `test` use: everything in process memory, no clock of its own (event time only).
- * Memory stays bounded as long as the caller calls `purgeExpired` as event time passes (the correlator's
- * `closeWindows` does).
+ * State expires as event time passes (the caller calls `purgeExpired`; the correlator's `closeWindows` does).
+ * Within the expiry, state is capped by `MemoryStoreLimits`: when a new group would pass the group cap or the
+ * estimated bytes pass the byte cap, the groups whose data expires first (the least recently fed in event
+ * time) are evicted with their buckets and open windows. A group under attack keeps being fed, so it is the
+ * last to go; an evicted group starts again from zero if it comes back (its correlations may miss a detection,
+ * which `limitStats().evictedGroups` counts).
  */
 export class MemoryCorrelationStore implements CorrelationStore {
   private readonly groups = new Map<string, MemoryGroup>();
@@ -215,42 +266,95 @@ export class MemoryCorrelationStore implements CorrelationStore {
   private readonly open = new Map<string, OpenWindow>();
   private readonly openByClose = new MinHeap<string>();
   private calls = 0;
+  private readonly maxGroups: number;
+  private readonly maxBytes: number;
+  private readonly onLimitReached: MemoryStoreLimits['onLimitReached'];
+  private bytes = 0;
+  private evictedGroups = 0;
+  private limitReached: 'groups' | 'bytes' | undefined;
+
+  constructor(limits: MemoryStoreLimits = {}) {
+    this.maxGroups = limits.maxGroups ?? DEFAULT_MAX_GROUPS;
+    this.maxBytes = limits.maxBytes ?? DEFAULT_MAX_STATE_BYTES;
+    if (!Number.isSafeInteger(this.maxGroups) || this.maxGroups < 1) throw new RangeError(`maxGroups must be a positive integer (got ${this.maxGroups})`);
+    if (!Number.isSafeInteger(this.maxBytes) || this.maxBytes < 1) throw new RangeError(`maxBytes must be a positive integer (got ${this.maxBytes})`);
+    this.onLimitReached = limits.onLimitReached;
+  }
 
   async addAndRead(ref: GroupRef, bucket: number, add: BucketAdd, from: number, to: number, options: AddOptions): Promise<GroupRead> {
+    // Checked before anything changes, as the DynamoDB store does: `scan` and the Lambda refuse the same sums.
+    const sum = add.sum === undefined ? undefined : checkedSum(add.sum);
     this.calls += 2; // one update and one read, as the DynamoDB store does
+    const id = groupId(ref);
     const group = this.groupFor(ref, options.expiresAtMs);
     let b = group.buckets.get(bucket);
     if (!b) {
-      b = {
-        count: 0, sum: 0, distinct: new Set(), saturated: false, rules: new Set(), ruleTimes: new Map(),
-        sketch: new Map(), logIdSlots: [], expiresAt: options.expiresAtMs,
-      };
+      b = { count: 0, sum: 0, saturated: false, expiresAt: options.expiresAtMs, bytes: MEMORY_COST.bucket };
       group.buckets.set(bucket, b);
     }
+    const before = b.bytes;
     b.expiresAt = Math.max(b.expiresAt, options.expiresAtMs);
     b.count += add.count;
-    if (add.sum !== undefined) b.sum += add.sum;
+    if (sum !== undefined) b.sum += sum;
     if (add.distinct && add.distinct.length > 0) {
+      const distinct = (b.distinct ??= newCollection(b, new Set<string>()));
       // Same rule as the DynamoDB store's conditional add: a full set takes nothing more and is marked saturated.
-      if (b.distinct.size >= options.distinctCap) {
+      if (distinct.size >= options.distinctCap) {
         b.saturated = true;
         this.calls += 1;
       } else {
-        for (const d of add.distinct) b.distinct.add(d);
+        for (const d of add.distinct) {
+          if (distinct.has(d)) continue;
+          distinct.add(d);
+          b.bytes += MEMORY_COST.entry + MEMORY_COST.string(d);
+        }
       }
     }
-    if (add.rules) for (const r of add.rules) b.rules.add(r);
+    if (add.rules) {
+      const rules = (b.rules ??= newCollection(b, new Set<number>()));
+      for (const r of add.rules) {
+        if (!rules.has(r)) b.bytes += MEMORY_COST.entry;
+        rules.add(r);
+      }
+    }
     if (add.ruleTimes) {
+      const ruleTimes = (b.ruleTimes ??= newCollection(b, new Map<number, Set<number>>()));
       for (const [rule, times] of Object.entries(add.ruleTimes)) {
         const index = Number(rule);
-        let set = b.ruleTimes.get(index);
-        if (!set) b.ruleTimes.set(index, (set = new Set()));
-        for (const t of times) set.add(t);
+        let set = ruleTimes.get(index);
+        if (!set) ruleTimes.set(index, (set = newCollection(b, new Set())));
+        for (const t of times) {
+          if (!set.has(t)) b.bytes += MEMORY_COST.entry;
+          set.add(t);
+        }
       }
     }
-    if (add.sketch) for (const [key, n] of Object.entries(add.sketch)) b.sketch.set(key, (b.sketch.get(key) ?? 0) + n);
-    if (add.logIds) for (const id of add.logIds) b.logIdSlots[logIdSlot(id)] ??= id;
+    if (add.sketch) {
+      const sketch = (b.sketch ??= newCollection(b, new Map<string, number>()));
+      for (const [key, n] of Object.entries(add.sketch)) {
+        if (!sketch.has(key)) b.bytes += MEMORY_COST.entry + MEMORY_COST.string(key);
+        sketch.set(key, (sketch.get(key) ?? 0) + n);
+      }
+    }
+    if (add.logIds && add.logIds.length > 0) {
+      const slots = (b.logIdSlots ??= newCollection(b, new Array<string | undefined>(LOG_ID_SLOTS)));
+      for (const logId of add.logIds) {
+        const slot = logIdSlot(logId);
+        if (slots[slot] !== undefined) continue;
+        slots[slot] = logId;
+        b.bytes += MEMORY_COST.string(logId);
+      }
+    }
+    this.grow(group, b.bytes - before, id);
     return this.readGroup(group, from, to);
+  }
+
+  /** The memory-limit counters (the scan summary prints them). */
+  limitStats(): MemoryStoreLimitStats {
+    return {
+      groups: this.groups.size, bytes: this.bytes, maxGroups: this.maxGroups, maxBytes: this.maxBytes,
+      evictedGroups: this.evictedGroups, limitReached: this.limitReached,
+    };
   }
 
   async read(ref: GroupRef, from: number, to: number): Promise<GroupRead> {
@@ -277,6 +381,8 @@ export class MemoryCorrelationStore implements CorrelationStore {
     const id = windowId(window);
     this.open.set(id, { ...window, group: { ...window.group } });
     this.openByClose.push(window.closeAt, id);
+    (group.windows ??= new Set()).add(id);
+    this.grow(group, windowCost(window), groupId(window));
     return true;
   }
 
@@ -301,7 +407,14 @@ export class MemoryCorrelationStore implements CorrelationStore {
 
   async completeWindow(window: OpenWindow): Promise<void> {
     this.calls += 1;
-    this.open.delete(windowId(window));
+    const id = windowId(window);
+    if (!this.open.delete(id)) return;
+    const group = this.groups.get(groupId(window));
+    if (group?.windows?.delete(id)) {
+      const cost = windowCost(window);
+      group.bytes -= cost;
+      this.bytes -= cost;
+    }
   }
 
   async purgeExpired(before: number): Promise<void> {
@@ -312,10 +425,16 @@ export class MemoryCorrelationStore implements CorrelationStore {
       const group = this.groups.get(id);
       if (!group) continue;
       if (group.expiresAt < before) {
-        this.groups.delete(id);
+        // Its open windows stay: they closed before the group expired and are completed by closeWindows.
+        this.dropGroup(id, group, false);
         continue;
       }
-      for (const [index, b] of group.buckets) if (b.expiresAt < before) group.buckets.delete(index);
+      for (const [index, b] of group.buckets) {
+        if (b.expiresAt >= before) continue;
+        group.buckets.delete(index);
+        group.bytes -= b.bytes;
+        this.bytes -= b.bytes;
+      }
       this.groupExpiry.push(group.expiresAt, id);
     }
     // Completed windows leave `open` at once; their heap entries are dropped by dueWindows when they come due.
@@ -334,14 +453,79 @@ export class MemoryCorrelationStore implements CorrelationStore {
     const id = groupId(ref);
     let group = this.groups.get(id);
     if (!group) {
-      group = { buckets: new Map(), state: {}, expiresAt: expiresAtMs };
+      if (this.groups.size >= this.maxGroups) {
+        this.reached('groups');
+        while (this.groups.size >= this.maxGroups && this.evictOldest(undefined)) {
+          // evictOldest drops one group per call
+        }
+      }
+      const bytes = MEMORY_COST.group + MEMORY_COST.string(id);
+      group = { buckets: new Map(), state: {}, expiresAt: expiresAtMs, bytes: 0 };
       this.groups.set(id, group);
       this.groupExpiry.push(expiresAtMs, id);
+      this.grow(group, bytes, id);
     } else if (expiresAtMs > group.expiresAt) {
       // The heap entry with the older expiry is found stale when popped and pushed again with this one.
       group.expiresAt = expiresAtMs;
     }
     return group;
+  }
+
+  /** Adds `delta` estimated bytes to a group, then evicts other groups while the byte cap is passed. */
+  private grow(group: MemoryGroup, delta: number, keep: string): void {
+    group.bytes += delta;
+    this.bytes += delta;
+    if (this.bytes <= this.maxBytes) return;
+    this.reached('bytes');
+    while (this.bytes > this.maxBytes && this.evictOldest(keep)) {
+      // evictOldest drops one group per call
+    }
+  }
+
+  private reached(limit: 'groups' | 'bytes'): void {
+    if (this.limitReached !== undefined) return;
+    this.limitReached = limit;
+    this.onLimitReached?.(limit, this);
+  }
+
+  /**
+   * Evicts the group whose data expires first (never `keep`, the group being written). False when there is no
+   * other group to evict.
+   */
+  private evictOldest(keep: string | undefined): boolean {
+    let kept: number | undefined;
+    let evicted = false;
+    for (;;) {
+      const key = this.groupExpiry.peekKey();
+      if (key === undefined) break;
+      const id = this.groupExpiry.pop() as string;
+      const group = this.groups.get(id);
+      if (!group) continue;
+      if (group.expiresAt > key) {
+        this.groupExpiry.push(group.expiresAt, id); // stale entry: re-queued with the group's current expiry
+        continue;
+      }
+      if (id === keep) {
+        kept = key;
+        continue;
+      }
+      this.dropGroup(id, group, true);
+      this.evictedGroups++;
+      evicted = true;
+      break;
+    }
+    if (kept !== undefined && keep !== undefined) this.groupExpiry.push(kept, keep);
+    return evicted;
+  }
+
+  /**
+   * Removes a group with its buckets; an evicted group's open windows go too (evaluated on no data, an at-close
+   * condition such as `lt` would fire falsely). Heap entries of removed windows are dropped when they come up.
+   */
+  private dropGroup(id: string, group: MemoryGroup, withWindows: boolean): void {
+    this.groups.delete(id);
+    this.bytes -= group.bytes;
+    if (withWindows && group.windows) for (const w of group.windows) this.open.delete(w);
   }
 
   private readGroup(group: MemoryGroup, from: number, to: number): GroupRead {
@@ -350,25 +534,37 @@ export class MemoryCorrelationStore implements CorrelationStore {
       if (index < from || index > to) continue;
       // Copies, so callers never alias the store's state; empty parts share one frozen value (scan's hot path).
       let ruleTimes: Record<number, number[]> = EMPTY_RECORD;
-      if (b.ruleTimes.size > 0) {
+      if (b.ruleTimes && b.ruleTimes.size > 0) {
         ruleTimes = {};
         for (const [rule, set] of b.ruleTimes) ruleTimes[rule] = [...set].sort((x, y) => x - y);
       }
+      const rules = b.rules ? [...b.rules] : [];
       buckets.push({
         bucket: index,
         count: b.count,
         sum: b.sum,
-        distinct: b.distinct.size > 0 ? [...b.distinct] : EMPTY_LIST,
+        distinct: b.distinct && b.distinct.size > 0 ? [...b.distinct] : EMPTY_LIST,
         saturated: b.saturated,
-        rules: b.rules.size > 1 ? [...b.rules].sort((x, y) => x - y) : [...b.rules],
+        rules: rules.length > 1 ? rules.sort((x, y) => x - y) : rules,
         ruleTimes,
-        sketch: b.sketch.size > 0 ? Object.fromEntries(b.sketch) : EMPTY_RECORD,
-        logIds: b.logIdSlots.filter((x): x is string => x !== undefined),
+        sketch: b.sketch && b.sketch.size > 0 ? Object.fromEntries(b.sketch) : EMPTY_RECORD,
+        logIds: b.logIdSlots ? b.logIdSlots.filter((x): x is string => x !== undefined) : [],
       });
     }
     buckets.sort((x, y) => x.bucket - y.bucket);
     return { buckets, state: { ...group.state } };
   }
+}
+
+function newCollection<T>(bucket: MemoryBucket, collection: T): T {
+  bucket.bytes += MEMORY_COST.collection;
+  return collection;
+}
+
+function windowCost(window: OpenWindow): number {
+  let cost = MEMORY_COST.window + MEMORY_COST.string(window.correlationId) + MEMORY_COST.string(window.groupKey);
+  for (const [key, value] of Object.entries(window.group)) cost += MEMORY_COST.string(key) + (typeof value === 'string' ? MEMORY_COST.string(value) : MEMORY_COST.entry);
+  return cost;
 }
 
 function windowId(window: { correlationId: string; groupKey: string; startBucket: number }): string {

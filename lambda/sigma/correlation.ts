@@ -11,6 +11,8 @@
 //   window of k buckets starting at its bucket; `closeWindows(upTo)` evaluates windows whose end is ≤ upTo.
 
 import { createHash } from 'crypto';
+import { jsonText } from './bounded-json';
+import { displayValue, groupKeyOf, storableLogId, storableValue } from './correlation-limits';
 import { ruleSummary } from './detection';
 import { collectValues, compilePath, type CompiledPath } from './fieldpath';
 import type { BucketAdd, BucketState, CorrelationStore, GroupRef, OpenWindow } from './correlation-store';
@@ -34,6 +36,23 @@ export interface CorrelatorOptions {
   percentileAccuracy?: number;
   /** closeWindows: windows fetched per store call. Default 200. */
   sweepBatch?: number;
+  /**
+   * Called for every failure contained to one correlation rule (a value it cannot store, a state write that
+   * failed): the other rules of the event go on. For metrics and logs; never given event content.
+   */
+  onFailure?: (failure: CorrelationFailure) => void;
+}
+
+/** One correlation rule that could not use one event (or one closed window); the event's other rules went on. */
+export interface CorrelationFailure {
+  ruleId: string;
+  /** value-out-of-range: a value_sum/value_avg value that cannot be stored exactly (skipped, never written);
+   *  state-error: the correlation store failed (after the SDK's own retries). */
+  reason: 'value-out-of-range' | 'state-error';
+  /** A throttle, timeout or server error: the same write may succeed later. */
+  transient: boolean;
+  /** Error name and a bounded message (no event content); empty for value-out-of-range. */
+  error: string;
 }
 
 export interface CorrelatorStats {
@@ -45,6 +64,10 @@ export interface CorrelatorStats {
   invalidDate: number;
   /** (event, value_sum/avg/percentile correlation) pairs skipped because the field had no numeric value. */
   nonNumeric: number;
+  /** (event, value_sum/avg correlation) pairs skipped because the value is outside what can be stored exactly. */
+  outOfRange: number;
+  /** (event or window, correlation) pairs the store failed on: contained to that rule, logged, counted. */
+  stateErrors: number;
   /** Events for an at-close correlation older than the group's latest window (counted only if an older window covers them). */
   beforeOpenWindow: number;
   /** Windows opened for evaluation at close, and windows evaluated by closeWindows. */
@@ -116,9 +139,12 @@ export class Correlator {
   private readonly lnGamma: number;
   private readonly gamma: number;
   private readonly counters = {
-    events: 0, correlatedEvents: 0, invalidDate: 0, nonNumeric: 0, beforeOpenWindow: 0,
+    events: 0, correlatedEvents: 0, invalidDate: 0, nonNumeric: 0, outOfRange: 0, stateErrors: 0, beforeOpenWindow: 0,
     windowsOpened: 0, windowsClosed: 0, saturatedWindows: 0, detections: 0,
   };
+  private readonly onFailure?: (failure: CorrelationFailure) => void;
+  /** Failures not yet taken by `drainFailures` (bounded: a burst keeps the first ones). */
+  private pendingFailures: CorrelationFailure[] = [];
   /** References to rules missing from the rule set (left out for errors): such a correlation never sees them. */
   readonly warnings: string[] = [];
 
@@ -132,6 +158,7 @@ export class Correlator {
       throw new CorrelationConfigError(`distinctCap must be a positive integer (got ${this.distinctCap})`);
     }
     this.sweepBatch = options.sweepBatch ?? 200;
+    this.onFailure = options.onFailure;
     const accuracy = options.percentileAccuracy ?? 0.01;
     if (!(accuracy > 0 && accuracy < 0.5)) throw new CorrelationConfigError(`percentileAccuracy must be in (0, 0.5) (got ${accuracy})`);
     this.gamma = (1 + accuracy) / (1 - accuracy);
@@ -181,7 +208,14 @@ export class Correlator {
       this.counters.invalidDate++;
       return [];
     }
-    return this.feed(event, time, ruleIds, event.log_id === undefined ? [] : [String(event.log_id)]);
+    return this.feed(event, time, ruleIds, event.log_id === undefined ? [] : [storableLogId(String(event.log_id))]);
+  }
+
+  /** The failures since the last call (at most 100), for the caller's log lines; see `onFailure`. */
+  drainFailures(): CorrelationFailure[] {
+    const out = this.pendingFailures;
+    this.pendingFailures = [];
+    return out;
   }
 
   /** The pipeline's CorrelationStage contract (lambda/pipeline-types.ts): same as processEvent. */
@@ -196,13 +230,23 @@ export class Correlator {
    */
   async closeWindows(upTo: number): Promise<Detection[]> {
     const out: Detection[] = [];
+    // Windows whose evaluation failed transiently stay open for the next call (the sweep's next run); they are
+    // skipped for the rest of this one, so one failing window neither loops nor holds back the others.
+    const retryLater = new Set<string>();
     for (;;) {
-      const due = await this.store.dueWindows(upTo, this.sweepBatch);
+      const due = (await this.store.dueWindows(upTo, this.sweepBatch + retryLater.size)).filter((w) => !retryLater.has(windowKey(w)));
       if (due.length === 0) break;
       for (const window of due) {
         const corr = this.byId.get(window.correlationId);
-        if (corr) out.push(...(await this.closeWindow(corr, window)));
-        await this.store.completeWindow(window);
+        try {
+          if (corr) out.push(...(await this.closeWindow(corr, window)));
+          await this.store.completeWindow(window);
+        } catch (err) {
+          const failure = this.fail(corr?.rule.id ?? window.correlationId, 'state-error', err);
+          if (failure.transient) retryLater.add(windowKey(window));
+          // A permanent failure would fail the same way on every run: the window is dropped (logged, counted).
+          else await this.store.completeWindow(window).catch(() => retryLater.add(windowKey(window)));
+        }
       }
     }
     await this.store.purgeExpired(upTo);
@@ -213,6 +257,16 @@ export class Correlator {
     const storeCalls = this.store.stats().calls;
     const c = this.counters;
     return { ...c, storeCalls, storeCallsPerCorrelatedEvent: c.correlatedEvents === 0 ? 0 : storeCalls / c.correlatedEvents };
+  }
+
+  /** Counts and reports a failure contained to one rule. */
+  private fail(ruleId: string, reason: CorrelationFailure['reason'], err?: unknown): CorrelationFailure {
+    if (reason === 'state-error') this.counters.stateErrors++;
+    else this.counters.outOfRange++;
+    const failure: CorrelationFailure = { ruleId, reason, transient: err !== undefined && isTransient(err), error: err === undefined ? '' : errorSummary(err) };
+    if (this.pendingFailures.length < 100) this.pendingFailures.push(failure);
+    this.onFailure?.(failure);
+    return failure;
   }
 
   // ---- evaluation -------------------------------------------------------------------------------------------
@@ -231,9 +285,15 @@ export class Correlator {
     for (const corr of this.correlations) {
       const indexes = perCorrelation.get(corr);
       if (!indexes) continue;
-      for (const detection of await this.apply(corr, root, time, indexes, logIds)) {
-        out.push(detection);
-        out.push(...(await this.chain(corr, detection, time)));
+      // Contained to this rule: a store failure here does not stop the event's other correlations (a chain's
+      // failure is contained to the chained rule by the same loop one level down).
+      try {
+        for (const detection of await this.apply(corr, root, time, indexes, logIds)) {
+          out.push(detection);
+          out.push(...(await this.chain(corr, detection, time)));
+        }
+      } catch (err) {
+        this.fail(corr.rule.id, 'state-error', err);
       }
     }
     return out;
@@ -251,8 +311,7 @@ export class Correlator {
     const groups = new Map<string, { values: Scalar[]; indexes: number[] }>();
     for (const index of indexes) {
       const values = corr.groupFields.map((f) => firstValue(root, f.byRule[index] ?? f.fallback));
-      // Scalars compare by their string form (200 and "200" are one group), as everywhere in the engine.
-      const key = JSON.stringify(values.map((v) => (v === null ? null : String(v))));
+      const key = groupKeyOf(values);
       const entry = groups.get(key);
       if (entry) entry.indexes.push(index);
       else groups.set(key, { values, indexes: [index] });
@@ -301,8 +360,17 @@ export class Correlator {
           this.counters.nonNumeric++;
           return undefined;
         }
-        if (corr.model.type === 'value_percentile') add.sketch = { [this.sketchKey(value)]: 1 };
-        else add.sum = value;
+        if (corr.model.type === 'value_percentile') {
+          // Only a bin key and a count are stored: every finite value fits.
+          add.sketch = { [this.sketchKey(value)]: 1 };
+          return add;
+        }
+        const stored = storableValue(value);
+        if (stored === undefined) {
+          this.fail(corr.rule.id, 'value-out-of-range');
+          return undefined;
+        }
+        add.sum = stored;
         return add;
       }
     }
@@ -636,6 +704,8 @@ export function conditionHolds(conditions: readonly [ComparisonOp, number][], va
 }
 
 const scratch: unknown[] = [];
+/** An object or array group value is its JSON, cut here: longer ones that share this prefix are one group. */
+const GROUP_OBJECT_TEXT_MAX = 64 * 1024;
 
 /** The group value of a field: its first scalar value; an object or array is its JSON; missing → null. */
 function firstValue(root: NormalizedEvent, path: CompiledPath | undefined): Scalar {
@@ -646,7 +716,8 @@ function firstValue(root: NormalizedEvent, path: CompiledPath | undefined): Scal
   const v = scratch[0];
   scratch.length = 0;
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-  return JSON.stringify(v) ?? null;
+  // Iterative and bounded: an object or array as a group value may nest deeper than JSON.stringify can go.
+  return jsonText(v, { maxChars: GROUP_OBJECT_TEXT_MAX });
 }
 
 /** Every scalar value (string form) a path reaches: what value_count counts. Null is not a value. */
@@ -679,12 +750,39 @@ function digest(value: string): string {
   return createHash('sha256').update(value).digest('base64').slice(0, 16);
 }
 
+/** The group values kept for notifications and chains: a bounded, display-safe copy (correlation-limits.ts). */
 function groupRecord(corr: CompiledCorrelation, values: Scalar[]): Record<string, Scalar> {
   const group: Record<string, Scalar> = {};
   corr.groupFields.forEach((f, i) => {
-    group[f.name] = values[i];
+    group[f.name] = displayValue(values[i]);
   });
   return group;
+}
+
+function windowKey(window: OpenWindow): string {
+  return `${window.correlationId}\u0000${window.groupKey}\u0000${window.startBucket}`;
+}
+
+const TRANSIENT_ERRORS = new Set([
+  'ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'InternalServerError',
+  'ServiceUnavailable', 'TimeoutError', 'RequestTimeout', 'TransactionConflictException',
+]);
+
+/** A throttle, timeout, server or network error: the same request may succeed later. */
+function isTransient(err: unknown): boolean {
+  if (err === null || typeof err !== 'object') return false;
+  const e = err as { name?: unknown; code?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  if (typeof e.name === 'string' && TRANSIENT_ERRORS.has(e.name)) return true;
+  if (e.$retryable !== undefined && e.$retryable !== null) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && status >= 500) return true;
+  return typeof e.code === 'string' && /^(ECONNRESET|ETIMEDOUT|ECONNREFUSED|EPIPE|EAI_AGAIN)$/.test(e.code);
+}
+
+/** `Name: message`, on one line and bounded (store errors name limits, not values; cut anyway). */
+function errorSummary(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 200);
 }
 
 /** The event a correlation detection is to the correlations over it: its group values at their field paths. */

@@ -1,5 +1,6 @@
 // The single-event detection every output shares (scan --format json, SNS default message, EventBridge detail).
 
+import { boundedCopy } from './bounded-value';
 import { collectValues, compilePath, CompiledPath } from './fieldpath';
 import { RuleMatch } from './ruleset';
 import { Detection, NormalizedEvent, RuleSummary } from './types';
@@ -33,12 +34,14 @@ export function buildDetection(match: RuleMatch, event: NormalizedEvent): Detect
     if (Object.prototype.hasOwnProperty.call(data, key) && typeof data[key] === 'string') detection[key] = data[key] as string;
   }
   detection.matched = [...match.matched];
+  if (match.skippedRules) detection.skipped_rules = match.skippedRules.map((r) => ({ id: r.id, title: r.title }));
   if (match.rule.fields.length) {
     const values: Record<string, unknown> = {};
     for (const field of match.rule.fields) {
       const found: unknown[] = [];
       if (!collectValues(event, pathOf(field), found)) continue;
-      values[field] = found.length === 1 ? found[0] : found;
+      // Bounded: the detection is serialised (JSON, SNS, EventBridge) and event values can nest without limit.
+      values[field] = boundedCopy(found.length === 1 ? found[0] : found);
     }
     detection.field_values = values;
   }

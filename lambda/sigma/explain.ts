@@ -2,6 +2,7 @@
 // field comparison and the event values it compared. Built on the same compiled matchers as `match`, so the
 // explanation cannot disagree with the engine.
 
+import { boundedCopy } from './bounded-value';
 import { CompiledSearch } from './matcher';
 import { ValueMatcher } from './modifiers';
 import { ConditionNode, NormalizedEvent, Scalar } from './types';
@@ -37,13 +38,12 @@ export const EXPLAIN_VALUE_MAX = 120;
 /** Most event values shown per comparison. */
 export const EXPLAIN_VALUES_MAX = 10;
 
+/** Explanations show event values only this deep and this large (the text is cut further below). */
+const SHOWN_VALUE_LIMITS = { maxDepth: 8, maxNodes: 64 };
+
 export function showValue(value: unknown): string {
-  let text: string;
-  try {
-    text = value === undefined ? 'undefined' : JSON.stringify(value);
-  } catch {
-    text = String(value);
-  }
+  // Copied within bounds first: JSON.stringify (and String) recurse and overflow on deeply nested values.
+  const text = value === undefined ? 'undefined' : JSON.stringify(boundedCopy(value, SHOWN_VALUE_LIMITS));
   return text.length > EXPLAIN_VALUE_MAX ? text.slice(0, EXPLAIN_VALUE_MAX - 1) + '…' : text;
 }
 

@@ -62,12 +62,18 @@ const hasOwn = (obj: object, key: string): boolean => Object.prototype.hasOwnPro
  * Arrays met on the way are crossed (any element may match); only own properties are followed.
  */
 export function collectValues(root: unknown, path: CompiledPath | readonly PathSegment[], out: unknown[] | null): boolean {
-  return walk(root, asCompiled(path), 0, out);
+  if (out === null) return fieldIsPresent(root, path);
+  return visitValues(root, asCompiled(path), (value) => {
+    out.push(value);
+    return false;
+  }) !== VISIT_MISSING;
 }
+
+const STOP = (): boolean => true;
 
 /** True when the path reaches something (null and empty arrays included). */
 export function fieldIsPresent(root: unknown, path: CompiledPath | readonly PathSegment[]): boolean {
-  return walk(root, asCompiled(path), 0, null);
+  return visitValues(root, asCompiled(path), STOP) !== VISIT_MISSING;
 }
 
 // Callers holding bare segments (cold paths) get them compiled on the fly; the engine passes compiled paths.
@@ -91,7 +97,7 @@ export const VISIT_STOPPED = 2;
  */
 export function visitValues(root: unknown, path: CompiledPath, visit: (value: unknown) => boolean): Visit {
   const fast = path.simple ? descend(root, path) : NEEDS_WALK;
-  if (fast === NEEDS_WALK) return visitWalk(root, path, 0, visit);
+  if (fast === NEEDS_WALK) return visitWalk(root, path, visit);
   if (fast === MISSING) return VISIT_MISSING;
   return visitLeaf(fast, visit) ? VISIT_STOPPED : VISIT_PRESENT;
 }
@@ -124,54 +130,102 @@ function descend(root: unknown, path: CompiledPath): unknown {
   return node;
 }
 
-function visitWalk(node: unknown, path: CompiledPath, i: number, visit: (value: unknown) => boolean): Visit {
+/**
+ * The general walk, iterative: an explicit stack of (node, next segment) pairs, so that arrays nested to any
+ * depth (attacker-controlled) cost heap, never call stack. Children are pushed in reverse so that values are
+ * visited in document order, the order of the former recursive walk.
+ */
+function visitWalk(root: unknown, path: CompiledPath, visit: (value: unknown) => boolean): Visit {
   const segments = path.segments;
-  if (i === segments.length) return visitLeaf(node, visit) ? VISIT_STOPPED : VISIT_PRESENT;
-  if (node === null || typeof node !== 'object') return VISIT_MISSING;
+  const n = segments.length;
+  const nodes: unknown[] = [root];
+  const steps: number[] = [0];
   let state: Visit = VISIT_MISSING;
-  if (Array.isArray(node)) {
-    for (let k = 0; k < node.length; k++) {
-      const r = visitWalk(node[k], path, i, visit);
-      if (r === VISIT_STOPPED) return r;
-      if (r === VISIT_PRESENT) state = r;
+  while (nodes.length > 0) {
+    const node = nodes.pop();
+    const i = steps.pop()!;
+    if (i === n) {
+      state = VISIT_PRESENT;
+      if (visitLeaf(node, visit)) return VISIT_STOPPED;
+      continue;
     }
-    return state;
-  }
-  const row = path.joined[i];
-  for (let j = i; j < segments.length; j++) {
-    const key = row[j];
-    if (key === null) break;
-    // Read first, then check ownership only for found values: missing keys (the common case for the dotted
-    // joins) cost one property load; inherited ones (`constructor`, `__proto__`) are rejected by hasOwn.
-    const child = (node as Record<string, unknown>)[key];
-    if (child === undefined || !hasOwn(node, key)) continue;
-    if (segments[j].each) {
-      if (!Array.isArray(child)) continue;
-      if (j + 1 === segments.length) {
-        state = VISIT_PRESENT;
-        for (let k = 0; k < child.length; k++) if (visitLeaf(child[k], visit)) return VISIT_STOPPED;
-      } else {
-        for (let k = 0; k < child.length; k++) {
-          const r = visitWalk(child[k], path, j + 1, visit);
-          if (r === VISIT_STOPPED) return r;
-          if (r === VISIT_PRESENT) state = r;
-        }
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      // Arrays met on the way are crossed: each element continues at the same segment.
+      for (let k = node.length - 1; k >= 0; k--) {
+        nodes.push(node[k]);
+        steps.push(i);
       }
-    } else {
-      const r = visitWalk(child, path, j + 1, visit);
-      if (r === VISIT_STOPPED) return r;
-      if (r === VISIT_PRESENT) state = r;
+      continue;
     }
+    const mark = nodes.length;
+    const row = path.joined[i];
+    for (let j = i; j < n; j++) {
+      const key = row[j];
+      if (key === null) break;
+      // Read first, then check ownership only for found values: missing keys (the common case for the dotted
+      // joins) cost one property load; inherited ones (`constructor`, `__proto__`) are rejected by hasOwn.
+      const child = (node as Record<string, unknown>)[key];
+      if (child === undefined || !hasOwn(node, key)) continue;
+      if (segments[j].each) {
+        if (!Array.isArray(child)) continue;
+        // `key{}` at the end of the path: present even when empty; each element is a leaf.
+        if (j + 1 === n) state = VISIT_PRESENT;
+        for (let k = 0; k < child.length; k++) {
+          nodes.push(child[k]);
+          steps.push(j + 1);
+        }
+      } else {
+        nodes.push(child);
+        steps.push(j + 1);
+      }
+    }
+    reverseFrom(nodes, mark);
+    reverseFrom(steps, mark);
   }
   return state;
 }
 
-function visitLeaf(value: unknown, visit: (value: unknown) => boolean): boolean {
-  if (Array.isArray(value)) {
-    for (let k = 0; k < value.length; k++) if (visitLeaf(value[k], visit)) return true;
-    return false;
+function reverseFrom<T>(list: T[], from: number): void {
+  for (let a = from, b = list.length - 1; a < b; a++, b--) {
+    const t = list[a];
+    list[a] = list[b];
+    list[b] = t;
   }
-  return visit(value);
+}
+
+/** A value the path reached: an array contributes its elements, nested arrays flattened (iteratively). */
+function visitLeaf(value: unknown, visit: (value: unknown) => boolean): boolean {
+  if (!Array.isArray(value)) return visit(value);
+  // Flat arrays (the common case) need no stack.
+  let k = 0;
+  for (; k < value.length; k++) {
+    if (Array.isArray(value[k])) break;
+    if (visit(value[k])) return true;
+  }
+  if (k === value.length) return false;
+  // From the first nested element on: an explicit stack of (array, next index).
+  const arrays: unknown[][] = [value];
+  const next: number[] = [k];
+  while (arrays.length > 0) {
+    const top = arrays.length - 1;
+    const list = arrays[top];
+    const at = next[top];
+    if (at >= list.length) {
+      arrays.pop();
+      next.pop();
+      continue;
+    }
+    next[top] = at + 1;
+    const element = list[at];
+    if (Array.isArray(element)) {
+      arrays.push(element);
+      next.push(0);
+    } else if (visit(element)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Values of a path written as a string (convenience for cold paths: detection output, explain). */
@@ -179,50 +233,6 @@ export function valuesAt(root: unknown, field: string): unknown[] {
   const out: unknown[] = [];
   collectValues(root, compilePath(field), out);
   return out;
-}
-
-function walk(node: unknown, path: CompiledPath, i: number, out: unknown[] | null): boolean {
-  const segments = path.segments;
-  if (i === segments.length) {
-    if (out) pushLeaf(node, out);
-    return true;
-  }
-  if (node === null || typeof node !== 'object') return false;
-  if (Array.isArray(node)) {
-    let present = false;
-    for (let k = 0; k < node.length; k++) if (walk(node[k], path, i, out)) present = true;
-    return present;
-  }
-  const row = path.joined[i];
-  let present = false;
-  for (let j = i; j < segments.length; j++) {
-    const key = row[j];
-    if (key === null) break;
-    // Read first, then check ownership only for found values: missing keys (the common case for the dotted
-    // joins) cost one property load; inherited ones (`constructor`, `__proto__`) are rejected by hasOwn.
-    const child = (node as Record<string, unknown>)[key];
-    if (child === undefined || !hasOwn(node, key)) continue;
-    if (segments[j].each) {
-      if (!Array.isArray(child)) continue;
-      if (j + 1 === segments.length) {
-        present = true;
-        if (out) for (let k = 0; k < child.length; k++) pushLeaf(child[k], out);
-      } else {
-        for (let k = 0; k < child.length; k++) if (walk(child[k], path, j + 1, out)) present = true;
-      }
-    } else if (walk(child, path, j + 1, out)) {
-      present = true;
-    }
-  }
-  return present;
-}
-
-function pushLeaf(value: unknown, out: unknown[]): void {
-  if (Array.isArray(value)) {
-    for (let k = 0; k < value.length; k++) pushLeaf(value[k], out);
-  } else {
-    out.push(value);
-  }
 }
 
 /**
@@ -275,11 +285,15 @@ export class FieldValueCache {
   /** The entry filled for `event` (which must be the event of the current epoch). */
   read(entry: CachedField, event: unknown): CachedField {
     if (entry.epoch === this.epoch) return entry;
-    entry.epoch = this.epoch;
     entry.count = 0;
     this.filling = entry;
-    entry.present = visitValues(event, entry.path, this.fill) !== VISIT_MISSING;
-    this.filling = null;
+    try {
+      entry.present = visitValues(event, entry.path, this.fill) !== VISIT_MISSING;
+    } finally {
+      this.filling = null;
+    }
+    // Marked filled only once complete: a walk that failed is retried by the next reader, never half-read.
+    entry.epoch = this.epoch;
     return entry;
   }
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic, NormalizedEvent, RuleModel, Scalar, SourceLocation } from './types';
 import { locOf, parseYamlDocument, type YamlDoc, type YamlPath } from './yaml-source';
-import { findRuleFiles, loadRules, type LoadResult } from './loader';
+import { findRuleFiles, loadRules, relativeName, type LoadOptions, type LoadResult } from './loader';
 import { CompiledRuleSet } from './ruleset';
 import { normalizeEvent } from './events';
 import { formatExplain } from './explain';
@@ -297,12 +297,13 @@ export interface RunFixturesOptions {
   paths: string[];
   /** Paths in the output are relative to this directory. */
   root?: string;
+  /** Overrides and filters of a detection config file (`test --config`); fixture placeholders stay the fixture's. */
+  config?: Pick<LoadOptions, 'overrides' | 'configFilters'>;
 }
 
+// Named exactly as the loader names rule files in diagnostics, so `test` and `check` print the same paths.
 function displayName(root: string | undefined, file: string): string {
-  if (!root) return file;
-  const rel = path.relative(root, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+  return root ? relativeName(file, root) : file;
 }
 
 function sameFile(root: string | undefined, a: string, b: string): boolean {
@@ -322,7 +323,7 @@ export async function runFixtures(options: RunFixturesOptions): Promise<FixtureR
     const key = unresolved + JSON.stringify(Object.entries(placeholders).sort(([a], [b]) => (a < b ? -1 : 1)));
     let loaded = loads.get(key);
     if (!loaded) {
-      loaded = loadRules(options.paths, { placeholders, unresolvedPlaceholders: unresolved, root });
+      loaded = loadRules(options.paths, { placeholders, unresolvedPlaceholders: unresolved, root, ...options.config });
       loads.set(key, loaded);
     }
     return loaded;
@@ -364,7 +365,10 @@ export async function runFixtures(options: RunFixturesOptions): Promise<FixtureR
       fileReport.problems.push(...ruleErrors);
       continue;
     }
-    const rulesOfFile = loaded.model.rules.filter((r) => sameFile(root, r.file, ruleDisplay));
+    // A Sigma filter file's fixtures test the rules it filters and the correlations counting them.
+    const filtered = new Set(loaded.model.rules.filter((r) => r.filters?.some((f) => sameFile(root, f.file, ruleDisplay))).map((r) => r.id));
+    const rulesOfFile = loaded.model.rules.filter((r) =>
+      sameFile(root, r.file, ruleDisplay) || filtered.has(r.id) || (r.correlation?.rules.some((id) => filtered.has(id)) ?? false));
     const skippedOfFile = loaded.skipped.filter((s) => sameFile(root, s.file, ruleDisplay));
     const covered = new Set<string>();
     const ruleSet = compile(loaded);

@@ -7,8 +7,11 @@ import * as path from 'node:path';
 import { DEFAULT_ENGINE_OPTIONS, SIGMA_LEVELS, type Diagnostic, type EngineOptions, type Level, type RuleSetModel } from './types';
 import { Diagnostics, RuleError, compareDiagnostics } from './diagnostics';
 import { parseYamlDocuments } from './yaml-source';
-import { assembleRuleSet, validateDocument, type RuleDraft } from './validate';
-import { parsePlaceholderConfig, type PlaceholderValues } from './placeholders';
+import { assembleRuleSet, validateDocument, type RuleDraft, type ValidateOptions } from './validate';
+import { parsePlaceholderConfig, placeholderValueList, type PlaceholderValues } from './placeholders';
+import { applyFilters, isFilterDocument, validateFilterDocument, type FilterDraft, type FilterTarget } from './filters';
+import { parseDetectionConfig, type DetectionConfig, type RuleOverride } from './detection-config';
+import type { YamlDoc } from './yaml-source';
 
 export interface LoadOptions {
   /** Placeholder values (`--set`, `--config`, CDK context). */
@@ -20,6 +23,17 @@ export interface LoadOptions {
   engine?: Partial<EngineOptions>;
   /** Rule files are named relative to this folder (default: the current directory). */
   root?: string;
+  /** Per-rule overrides (`overrides:` of the detection config file). */
+  overrides?: readonly RuleOverride[];
+  /** Filter documents of the detection config file (filters in rule sources are found while loading). */
+  configFilters?: readonly YamlDoc[];
+}
+
+/** One placeholder the rule set needs: the rules (and filters) using it, and whether it has a value. */
+export interface PlaceholderUse {
+  name: string;
+  hasValue: boolean;
+  usedBy: { id: string; title: string; file: string; line: number }[];
 }
 
 export interface SkippedRule {
@@ -36,6 +50,10 @@ export interface LoadResult {
   skipped: SkippedRule[];
   /** The files read, as named in the model. */
   files: string[];
+  /** Every placeholder the enabled (or failing) rules and filters use, sorted by name. */
+  placeholderUse: PlaceholderUse[];
+  /** Sigma filters read (from rule sources and the config file), valid or not. */
+  filters: FilterDraft[];
 }
 
 export interface RuleSource {
@@ -93,7 +111,16 @@ export function findRuleFiles(paths: readonly string[], diagnostics?: Diagnostic
       else if (isFile && isRuleFile(entry.name)) found.add(full);
     }
   };
+  // Files are sorted within each path and the paths keep their order: the first source named wins a duplicate.
+  const ordered: string[] = [];
+  const placed = new Set<string>();
+  const flush = (): void => {
+    const batch = [...found].filter((f) => !placed.has(f));
+    batch.forEach((f) => placed.add(f));
+    ordered.push(...batch.sort((a, b) => (toPosix(a) < toPosix(b) ? -1 : toPosix(a) > toPosix(b) ? 1 : 0)));
+  };
   for (const p of paths) {
+    flush();
     let stat: fs.Stats;
     try {
       stat = fs.statSync(p);
@@ -113,9 +140,10 @@ export function findRuleFiles(paths: readonly string[], diagnostics?: Diagnostic
       });
     }
   }
+  flush();
   if (diagnostics) diagnostics.addAll(problems);
   else if (problems.some((d) => d.severity === 'error')) throw new RuleError(problems);
-  return [...found].sort((a, b) => (toPosix(a) < toPosix(b) ? -1 : toPosix(a) > toPosix(b) ? 1 : 0));
+  return ordered;
 }
 
 /** Loads every rule under `paths`. Never throws for bad rules: problems are in `diagnostics`. */
@@ -143,33 +171,211 @@ export function loadRulesFromText(sources: readonly RuleSource[], options: LoadO
   const root = options.root ?? process.cwd();
   const diagnostics: Diagnostic[] = [];
   const engine = engineOptions(options.engine, diagnostics);
-  const validateOptions = {
+  const validateOptions: ValidateOptions = {
     placeholders: options.placeholders,
     unresolvedPlaceholders: options.unresolvedPlaceholders ?? 'error',
     engine,
-  } as const;
+  };
   if (options.minLevel !== undefined && !(SIGMA_LEVELS as readonly string[]).includes(options.minLevel)) {
     throw new RuleError([], `minLevel '${String(options.minLevel)}' is not a Sigma level (${SIGMA_LEVELS.join(', ')})`);
   }
   const drafts: RuleDraft[] = [];
+  const rawOf = new Map<RuleDraft, Record<string, unknown>>();
+  const filters: FilterDraft[] = [];
   const files: string[] = [];
+  const overrides = new Map<string, RuleOverride>();
+  for (const o of options.overrides ?? []) overrides.set(o.ruleId, o);
   for (const source of sources) {
     const file = path.isAbsolute(source.file) ? relativeName(source.file, root) : toPosix(source.file);
     files.push(file);
     const parsed = parseYamlDocuments(source.text, file);
     diagnostics.push(...parsed.diagnostics);
     for (const doc of parsed.docs) {
-      const draft = validateDocument(doc, validateOptions, diagnostics);
-      if (draft) drafts.push(draft);
+      if (isFilterDocument(doc.value)) {
+        filters.push(validateFilterDocument(doc, validateOptions, diagnostics));
+        continue;
+      }
+      const draft = disabledByOverride(doc, overrides, diagnostics) ?? validateDocument(doc, validateOptions, diagnostics);
+      if (!draft) continue;
+      drafts.push(draft);
+      if (isMapping(doc.value)) rawOf.set(draft, doc.value);
     }
   }
-  const { rules, skipped } = assembleRuleSet(drafts, { minLevel: options.minLevel }, diagnostics);
+  for (const doc of options.configFilters ?? []) filters.push(validateFilterDocument(doc, validateOptions, diagnostics, true));
+
+  const loaded = dropDuplicates(drafts, rawOf, diagnostics);
+  applyLevelOverrides(loaded, overrides, diagnostics);
+  const { rules, skipped } = assembleRuleSet(loaded, { minLevel: options.minLevel }, diagnostics);
+  const targets: FilterTarget[] = loaded.filter((d) => d.id).map((d) => ({
+    id: d.id!, name: d.name, title: d.title, file: d.file, line: d.line, kind: d.kind, status: d.status, skipReason: d.skipReason,
+    counts: d.correlation?.refs.map((r) => r.ref),
+  }));
+  applyFilters(rules, targets, filters, diagnostics);
   return {
     model: { version: 1, rules, options: engine },
     diagnostics: diagnostics.sort(compareDiagnostics),
     skipped,
     files,
+    placeholderUse: placeholderUse(loaded, filters, options.placeholders),
+    filters,
   };
+}
+
+/** A rule turned off by `overrides: {<id>: {enabled: false}}`: skipped before validation, so its errors and unset placeholders do not count. */
+function disabledByOverride(doc: YamlDoc, overrides: Map<string, RuleOverride>, out: Diagnostic[]): RuleDraft | undefined {
+  const raw = doc.value;
+  if (!isMapping(raw) || typeof raw.id !== 'string') return undefined;
+  const override = overrides.get(raw.id);
+  if (!override || override.enabled !== false) return undefined;
+  const title = typeof raw.title === 'string' && raw.title.trim() !== '' ? raw.title : '(untitled)';
+  const reason = `disabled by the override at ${override.loc.file}:${override.loc.line}`;
+  out.push({ severity: 'note', code: 'rule-skipped', message: `rule skipped: ${reason}`, loc: { file: doc.file, line: doc.root.line, col: doc.root.col }, ruleId: raw.id, ruleTitle: title });
+  return {
+    file: doc.file, line: doc.root.line, docIndex: doc.index, title, id: raw.id,
+    name: typeof raw.name === 'string' ? raw.name : undefined,
+    kind: Object.prototype.hasOwnProperty.call(raw, 'correlation') ? 'correlation' : 'detection',
+    level: 'medium', status: 'skipped', skipReason: reason, skipSeverity: 'note',
+  };
+}
+
+/** The keys that make a rule's detection logic: two rules with the same id and equal values here are one rule. */
+const LOGIC_KEYS = ['logsource', 'detection', 'correlation', 'level'];
+
+/**
+ * A rule that arrives twice (same id, other file) with the same detection logic loads once, from the first
+ * source: a note names both files and the fields that differ. Different logic under one id is an error naming
+ * both files. Duplicates within one file are left to `assembleRuleSet` (always an error).
+ */
+function dropDuplicates(drafts: RuleDraft[], rawOf: Map<RuleDraft, Record<string, unknown>>, out: Diagnostic[]): RuleDraft[] {
+  const firstById = new Map<string, RuleDraft>();
+  const kept: RuleDraft[] = [];
+  for (const d of drafts) {
+    const raw = rawOf.get(d);
+    const explicitId = raw && typeof raw.id === 'string' ? raw.id : undefined;
+    const first = explicitId === undefined ? undefined : firstById.get(explicitId);
+    if (explicitId !== undefined && !first) firstById.set(explicitId, d);
+    if (!first || first.file === d.file || explicitId === undefined) {
+      kept.push(d);
+      continue;
+    }
+    const firstRaw = rawOf.get(first)!;
+    const differing = [...new Set([...Object.keys(firstRaw), ...Object.keys(raw!)])].filter((k) => canonical(firstRaw[k]) !== canonical(raw![k]));
+    const logic = differing.filter((k) => LOGIC_KEYS.includes(k));
+    const loc = { file: d.file, line: d.line, col: 1 };
+    const where = `${first.file}:${first.line}`;
+    if (logic.length === 0) {
+      const others = differing.length > 0 ? `; fields that differ: ${differing.join(', ')}` : '; the two copies are identical';
+      out.push({
+        severity: 'note', code: 'duplicate-rule', loc, ruleId: explicitId, ruleTitle: d.title,
+        message: `rule ${explicitId} is also in ${where} with the same detection logic: loaded once, from ${first.file} (the first rule source)${others}`,
+      });
+      continue; // dropped
+    }
+    out.push({
+      severity: 'error', code: 'duplicate-id', loc, ruleId: explicitId, ruleTitle: d.title,
+      message: `the id ${explicitId} is also used by '${first.title}' (${where}) with different detection logic (${logic.join(', ')} differ${logic.length === 1 ? 's' : ''})`,
+      hint: 'keep one copy in the rule sources, or give your edited copy its own id (`uuidgen`)',
+    });
+    d.status = 'error';
+    kept.push(d);
+  }
+  return kept;
+}
+
+/** JSON with sorted keys: equal for equal YAML values whatever the key order. */
+function canonical(value: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (isMapping(v)) return Object.keys(v).sort().map((k) => [k, sort(v[k])]);
+    return v;
+  };
+  return JSON.stringify(sort(value)) ?? 'undefined';
+}
+
+/** `overrides: {<id>: {level: ...}}`; an override naming no rule read is a warning. */
+function applyLevelOverrides(drafts: RuleDraft[], overrides: Map<string, RuleOverride>, out: Diagnostic[]): void {
+  const ids = new Set(drafts.map((d) => d.id));
+  for (const o of overrides.values()) {
+    if (!ids.has(o.ruleId)) {
+      out.push({
+        severity: 'warning', code: 'override-unknown-rule', loc: o.loc, message: `override: no rule has the id '${o.ruleId}', so it changes nothing`,
+        hint: 'use the id of a rule in the rule sources (`check` lists problems by rule; ids are the `id:` of each rule)',
+      });
+    }
+  }
+  for (const d of drafts) {
+    const o = d.id === undefined ? undefined : overrides.get(d.id);
+    if (!o?.level || (d.status === 'skipped' && d.skipReason?.startsWith('disabled by the override'))) continue;
+    const before = d.level;
+    d.level = o.level;
+    if (d.rule) {
+      d.rule.level = o.level;
+      // The level as written travels in `meta` to notifications: keep it in step with the level used.
+      if (Object.prototype.hasOwnProperty.call(d.rule.meta, 'level')) d.rule.meta.level = o.level;
+    }
+    // The missing-level warning is answered by the override.
+    for (let i = out.length - 1; i >= 0; i--) {
+      if (out[i].code === 'missing-level' && out[i].ruleId === d.id && out[i].loc.file === d.file) out.splice(i, 1);
+    }
+    out.push({
+      severity: 'note', code: 'level-override', loc: { file: d.file, line: d.line, col: 1 }, ruleId: d.id, ruleTitle: d.title,
+      message: `level ${o.level} (was ${before}) set by the override at ${o.loc.file}:${o.loc.line}`,
+    });
+  }
+}
+
+function placeholderUse(drafts: RuleDraft[], filters: FilterDraft[], values: PlaceholderValues | undefined): PlaceholderUse[] {
+  const byName = new Map<string, PlaceholderUse>();
+  const add = (names: string[] | undefined, user: PlaceholderUse['usedBy'][number]): void => {
+    for (const name of names ?? []) {
+      let use = byName.get(name);
+      if (!use) byName.set(name, (use = { name, hasValue: placeholderValueList(values, name) !== undefined, usedBy: [] }));
+      use.usedBy.push(user);
+    }
+  };
+  for (const d of drafts) {
+    const needed = d.status === 'ok' || d.status === 'error' || (d.status === 'skipped' && /placeholder/.test(d.skipReason ?? ''));
+    if (needed) add(d.placeholders, { id: d.id ?? '', title: d.title, file: d.file, line: d.line });
+  }
+  for (const f of filters) if (f.status !== 'skipped') add(f.placeholders, { id: f.id, title: f.title, file: f.file, line: f.line });
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Reads a detection configuration file (`--config`, `-c config=`): rule sources resolved against the file's
+ * folder, placeholders, overrides and filters. A missing or unreadable file is an error diagnostic.
+ */
+export function loadDetectionConfig(file: string, root?: string): { config: DetectionConfig; ruleSources: string[]; diagnostics: Diagnostic[] } {
+  const name = relativeName(path.resolve(file), root ?? process.cwd());
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    return {
+      config: { file: name, rules: [], placeholders: {}, overrides: [], filters: [] },
+      ruleSources: [],
+      diagnostics: [{
+        severity: 'error', code: 'config-not-found',
+        message: missing ? `config file '${file}' does not exist` : `cannot read config file '${file}': ${(err as Error).message}`,
+        hint: 'pass an existing YAML file (auth0-sigma.yml)', loc: { file: name, line: 1, col: 1 },
+      }],
+    };
+  }
+  const { config, diagnostics } = parseDetectionConfig(text, name);
+  const dir = path.dirname(path.resolve(file));
+  const ruleSources: string[] = [];
+  for (const source of config.rules) {
+    const resolved = path.resolve(dir, source.path);
+    if (!fs.existsSync(resolved)) {
+      diagnostics.push({
+        severity: 'error', code: 'path-not-found', loc: source.loc,
+        message: `rule source '${source.path}' does not exist (resolved against the config file's folder: ${relativeName(resolved, root ?? process.cwd())})`,
+        hint: 'write the path relative to the folder of this file, or clone the catalog there',
+      });
+    } else ruleSources.push(resolved);
+  }
+  return { config, ruleSources, diagnostics };
 }
 
 /** Reads a `--config` file's `placeholders:` map. A missing or unreadable file is an error diagnostic. */
@@ -208,6 +414,10 @@ function engineOptions(given: Partial<EngineOptions> | undefined, diagnostics: D
 export function relativeName(file: string, root: string): string {
   const rel = path.relative(path.resolve(root), path.resolve(file));
   return toPosix(rel === '' || path.isAbsolute(rel) ? path.resolve(file) : rel);
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function toPosix(p: string): string {

@@ -1,6 +1,7 @@
 // A search identifier's body compiled into one predicate: a map is the AND of its items, a list of maps the OR
 // of its alternatives, a keyword list a search over every value of the event.
 
+import type { EvaluationBudget } from './budget';
 import { FieldValueCache } from './fieldpath';
 import { compileFieldItem, ValueMatcher } from './modifiers';
 import { EngineOptions, NormalizedEvent, SearchNode } from './types';
@@ -21,19 +22,21 @@ export function compileSearch(node: SearchNode, options: EngineOptions): EventPr
  * With a cache (the rule set's), the predicate reads event values through it: it must then only be called for
  * the event of the cache's current epoch. Without one, the predicate is standalone.
  */
-export function compileSearchNode(node: SearchNode, options: EngineOptions, cache?: FieldValueCache): CompiledSearch {
+export function compileSearchNode(
+  node: SearchNode, options: EngineOptions, cache?: FieldValueCache, budget?: EvaluationBudget,
+): CompiledSearch {
   const predicate = (m: ValueMatcher): EventPredicate => m.matchesCached ?? m.matches;
   switch (node.kind) {
     case 'map': {
-      const items = node.items.map((item) => compileFieldItem(item, options, cache));
+      const items = node.items.map((item) => compileFieldItem(item, options, cache, budget));
       return { kind: 'map', node, items, test: allOf(items.map(predicate)) };
     }
     case 'anyOf': {
-      const alternatives = node.alternatives.map((alt) => compileSearchNode(alt, options, cache));
+      const alternatives = node.alternatives.map((alt) => compileSearchNode(alt, options, cache, budget));
       return { kind: 'anyOf', node, alternatives, test: anyOf(alternatives.map((a) => a.test)) };
     }
     case 'keywords': {
-      const item = compileFieldItem(node.item, options, cache);
+      const item = compileFieldItem(node.item, options, cache, budget);
       return { kind: 'keywords', node, item, test: predicate(item) };
     }
   }

@@ -8,10 +8,13 @@ import {
   CachedField, collectValues, compilePath, CompiledPath, FieldValueCache, visitValues, VISIT_MISSING, VISIT_PRESENT,
   VISIT_STOPPED,
 } from './fieldpath';
+import { EvaluationBudget, UNLIMITED_BUDGET } from './budget';
+import { compileRegex } from './regex-engine';
 import { EngineOptions, FieldItem, NormalizedEvent, Scalar, VALUE_MODIFIERS, ValueModifier } from './types';
 import {
   compileTokens, foldCase, hasWildcards, literalText, parseWildcard, StringTest, WildcardToken,
 } from './wildcards';
+import { closestName } from './edit-distance';
 
 export interface ModifierProblem {
   code: string;
@@ -120,7 +123,9 @@ export function validateFieldItem(item: FieldItem, options: EngineOptions): Modi
   const seen = new Set<string>();
   for (const m of mods) {
     if (!MODIFIER_SET.has(m)) {
-      add('unknown-modifier', `unknown modifier '${m}'`, `supported modifiers: ${VALUE_MODIFIERS.join(', ')}`, m);
+      const near = closestName(m, VALUE_MODIFIERS);
+      const supported = `supported modifiers: ${VALUE_MODIFIERS.join(', ')}`;
+      add('unknown-modifier', `unknown modifier '${m}'`, near ? `did you mean '${near}'? (${supported})` : supported, m);
     } else if (seen.has(m)) {
       add('duplicate-modifier', `modifier '${m}' is given twice`, 'write each modifier once', m);
     }
@@ -527,20 +532,25 @@ interface Decider {
   visit(value: unknown): boolean;
 }
 
-export function compileFieldItem(item: FieldItem, options: EngineOptions, cache?: FieldValueCache): ValueMatcher {
+/**
+ * `budget` pays for the item's regex tests (the rule set's per-event budget); without one they are not metered.
+ */
+export function compileFieldItem(
+  item: FieldItem, options: EngineOptions, cache?: FieldValueCache, budget: EvaluationBudget = UNLIMITED_BUDGET,
+): ValueMatcher {
   const problems = validateFieldItem(item, options);
   if (problems.length) {
     const where = item.field === null ? 'keywords' : `field '${item.field}'`;
     throw new Error(`cannot compile ${where} (${item.loc.file}:${item.loc.line}): ${problems.map((p) => p.message).join('; ')}`);
   }
   const spec = readSpec(item.modifiers);
-  if (item.field === null) return compileKeywords(item, spec, options);
+  if (item.field === null) return compileKeywords(item, spec, options, budget);
   const path = compilePath(item.field);
   if (spec.exists) return compileExists(item, path, item.values[0] === true);
   if (item.values[0] === null) return compileNull(item, path, spec.neq);
   if (spec.fieldref) return compileFieldRef(item, spec, path);
 
-  const comparison = buildComparison(item, spec, options);
+  const comparison = buildComparison(item, spec, options, budget);
   const decider = buildDecider(comparison, spec);
   const { start, visit } = decider;
   return {
@@ -672,8 +682,8 @@ function compileNull(item: FieldItem, path: CompiledPath, neq: boolean): ValueMa
   };
 }
 
-function compileKeywords(item: FieldItem, spec: ItemSpec, options: EngineOptions): ValueMatcher {
-  const comparison = buildComparison(item, spec, options);
+function compileKeywords(item: FieldItem, spec: ItemSpec, options: EngineOptions, budget: EvaluationBudget): ValueMatcher {
+  const comparison = buildComparison(item, spec, options, budget);
   const decider = buildDecider(comparison, spec);
   const some = buildDecider(comparison, { ...spec, all: false });
   const { start, visit } = decider;
@@ -764,7 +774,7 @@ export function stringForm(value: unknown): string | undefined {
   return undefined;
 }
 
-function buildComparison(item: FieldItem, spec: ItemSpec, options: EngineOptions): Comparison<unknown> {
+function buildComparison(item: FieldItem, spec: ItemSpec, options: EngineOptions, budget: EvaluationBudget): Comparison<unknown> {
   const values = item.values as Exclude<Scalar, null>[];
   if (spec.timePart) {
     const part = spec.timePart;
@@ -793,13 +803,20 @@ function buildComparison(item: FieldItem, spec: ItemSpec, options: EngineOptions
   }
   if (spec.re) {
     const cap = options.regexValueCap;
-    const regexes = values.map((rv) => buildRegex(String(rv), spec.reFlags));
+    const regexes = values.map((rv) => {
+      const { source, flags } = splitInlineFlags(String(rv), spec.reFlags);
+      return compileRegex(source, flags);
+    });
     return {
       prepare: (v) => {
         const s = stringForm(v);
         return s !== undefined && s.length > cap ? s.slice(0, cap) : s;
       },
-      groups: regexes.map((re) => [(s: unknown) => re.test(s as string)]),
+      groups: regexes.map((re) => [(s: unknown) => {
+        // Paid before it runs: an event out of budget stops here, never inside the engine.
+        budget.charge((s as string).length * re.stepsPerChar + 1);
+        return re.test(s as string);
+      }]),
     };
   }
   return buildStringComparison(item, spec);
@@ -915,16 +932,33 @@ function compileFieldRef(item: FieldItem, spec: ItemSpec, path: CompiledPath): V
 /**
  * Calls `visit` with every scalar value of the event (nested objects and arrays included, key names never, null
  * skipped) until it returns true; returns whether it was stopped. Keyword search reads events this way.
+ * Iterative (an explicit stack, in document order): nesting depth is attacker-controlled and unbounded here.
  */
 export function visitScalars(node: unknown, visit: (value: unknown) => boolean): boolean {
   if (node === null || node === undefined) return false;
   if (typeof node !== 'object') return visit(node);
-  if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) if (visitScalars(node[i], visit)) return true;
-    return false;
-  }
-  for (const key in node) {
-    if (Object.prototype.hasOwnProperty.call(node, key) && visitScalars((node as Record<string, unknown>)[key], visit)) return true;
+  const stack: unknown[] = [node];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (current === null || current === undefined) continue;
+    if (typeof current !== 'object') {
+      if (visit(current)) return true;
+      continue;
+    }
+    if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) stack.push(current[i]);
+      continue;
+    }
+    // Children are pushed in key order then reversed in place, so they pop in key order.
+    const mark = stack.length;
+    for (const key in current) {
+      if (Object.prototype.hasOwnProperty.call(current, key)) stack.push((current as Record<string, unknown>)[key]);
+    }
+    for (let a = mark, b = stack.length - 1; a < b; a++, b--) {
+      const t = stack[a];
+      stack[a] = stack[b];
+      stack[b] = t;
+    }
   }
   return false;
 }

@@ -10,9 +10,46 @@ export type PlaceholderValues = Record<string, string | string[]>;
 /** Names start with a letter or underscore, so a regex quantifier like `{3}` or `{2,5}` is never one. */
 export const PLACEHOLDER_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const BRACE_PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_-]*)\}/g;
-const PERCENT_PLACEHOLDER = /%([A-Za-z_][A-Za-z0-9_-]*)%/g;
+/** At a `%`: the `%name%` placeholder starting there, if any. */
+const PERCENT_PLACEHOLDER_AT = /%([A-Za-z_][A-Za-z0-9_-]*)%/y;
 
-/** Most values one field item may end up with after substitution. */
+/** A value under `expand`, split into literal text and `%name%` placeholders. */
+type ExpandToken = { literal: string } | { name: string };
+
+/**
+ * Splits a value under `expand`: `\%` is a literal `%` (the backslash is consumed, so `\%plain%name%` is the text
+ * `%plain` and then the placeholder `name`), `\\` stays `\\` (the wildcard escape of a backslash, read later), and
+ * `%name%` is a placeholder.
+ */
+function expandTokens(value: string): ExpandToken[] {
+  const tokens: ExpandToken[] = [];
+  let text = '';
+  for (let i = 0; i < value.length; ) {
+    const c = value[i]!;
+    if (c === '\\' && (value[i + 1] === '\\' || value[i + 1] === '%')) {
+      text += value[i + 1] === '%' ? '%' : '\\\\';
+      i += 2;
+      continue;
+    }
+    if (c === '%') {
+      PERCENT_PLACEHOLDER_AT.lastIndex = i;
+      const m = PERCENT_PLACEHOLDER_AT.exec(value);
+      if (m) {
+        if (text) tokens.push({ literal: text });
+        text = '';
+        tokens.push({ name: m[1]! });
+        i += m[0].length;
+        continue;
+      }
+    }
+    text += c;
+    i++;
+  }
+  if (text) tokens.push({ literal: text });
+  return tokens;
+}
+
+/** Most values the placeholders of one field item may expand to (literal values of the item are not counted). */
 export const MAX_PLACEHOLDER_VALUES = 1000;
 /** Most alternatives one map may be split into when list placeholders sit under `all`. */
 export const MAX_PLACEHOLDER_ALTERNATIVES = 256;
@@ -21,16 +58,21 @@ export const MAX_PLACEHOLDER_ALTERNATIVES = 256;
 export function findPlaceholders(value: string, expand: boolean): string[] {
   const names = new Set<string>();
   for (const m of value.matchAll(BRACE_PLACEHOLDER)) names.add(m[1]);
-  if (expand) for (const m of value.matchAll(PERCENT_PLACEHOLDER)) names.add(m[1]);
+  if (expand) for (const t of expandTokens(value)) if ('name' in t) names.add(t.name);
   return [...names];
 }
 
-/** Replaces every placeholder of `value` whose name is bound; the others stay as written. */
+/**
+ * Replaces every placeholder of `value` whose name is bound; the others stay as written. Under `expand`, `\%` is
+ * a literal `%` (see expandTokens).
+ */
 export function substitutePlaceholders(value: string, binding: Readonly<Record<string, string>>, expand: boolean): string {
-  const replace = (whole: string, name: string): string => (Object.prototype.hasOwnProperty.call(binding, name) ? binding[name] : whole);
-  let out = value.replace(BRACE_PLACEHOLDER, replace);
-  if (expand) out = out.replace(PERCENT_PLACEHOLDER, replace);
-  return out;
+  const bound = (name: string): boolean => Object.prototype.hasOwnProperty.call(binding, name);
+  const replace = (whole: string, name: string): string => (bound(name) ? binding[name] : whole);
+  if (!expand) return value.replace(BRACE_PLACEHOLDER, replace);
+  return expandTokens(value)
+    .map((t) => ('name' in t ? (bound(t.name) ? binding[t.name] : `%${t.name}%`) : t.literal.replace(BRACE_PLACEHOLDER, replace)))
+    .join('');
 }
 
 /**
@@ -143,20 +185,24 @@ export function substituteMap(items: readonly RawFieldItem[], values: Placeholde
   const alternatives = bindings.map((binding) =>
     prepared.map((p): FieldItem => {
       const out: Scalar[] = [];
+      // Only values written with a placeholder count against the limit: a long literal list is the author's own
+      // text (its size is bounded by the file), while a placeholder list multiplies with every value using it.
+      let fromPlaceholders = 0;
       for (const v of p.item.values) {
-        if (typeof v !== 'string' || p.names.size === 0) {
+        if (typeof v !== 'string' || p.names.size === 0 || findPlaceholders(v, p.expand).length === 0) {
           out.push(v);
           continue;
         }
-        for (const s of expandValue(v, p.expand, binding, values)) out.push(s);
+        for (const s of expandValue(v, p.expand, binding, values)) {
+          if (fromPlaceholders++ < MAX_PLACEHOLDER_VALUES) out.push(s);
+        }
       }
-      if (out.length > MAX_PLACEHOLDER_VALUES) {
+      if (fromPlaceholders > MAX_PLACEHOLDER_VALUES) {
         problems.push({
           severity: 'error', code: 'placeholder-expansion-too-large', field: p.item.field, loc: p.item.loc,
-          message: `placeholder values give this field ${out.length} values, more than the ${MAX_PLACEHOLDER_VALUES} allowed`,
-          hint: 'give the placeholders fewer values',
+          message: `the placeholders in this field's values expand to more than the ${MAX_PLACEHOLDER_VALUES} values allowed (literal values do not count)`,
+          hint: 'give the placeholders fewer values, or use fewer placeholders per value (each list multiplies the others)',
         });
-        out.length = MAX_PLACEHOLDER_VALUES;
       }
       return { field: p.item.field, modifiers: p.modifiers, values: out, loc: p.item.loc };
     }),

@@ -14,7 +14,17 @@
 //   lower-case or upper-case form (the open-source event-ruler, the matcher behind EventBridge, does exactly this);
 // - `numeric` compares JSON numbers only, within ±5e9 with six decimals;
 // - CloudFormation rejects `null` inside an event pattern, so null is never emitted;
-// - the pattern size quota is 2048 characters by default (adjustable to 4096).
+// - the pattern size quota is 2048 characters by default (adjustable to 4096);
+// - event-ruler joins field names with `.` (README "Compiled rules and JSON keys with dots"): the pattern
+//   `{"details": {"request": {"path": [..]}}}` also matches the literal key `{"details.request": {"path": ..}}`, and
+//   arrays are crushed out (a field inside array elements is the array's field). That is this engine's meaning of a
+//   dotted Sigma field (nested and literal dotted keys, arrays crossed), so paths below `data` are constrained at
+//   any depth. One difference stays: EventBridge refuses a match whose fields come from different elements of one
+//   array (array consistency), while each Sigma item is evaluated on its own. So one clause keeps at most one
+//   constraint per top-level key below `data` (`detail` and `data` are objects: normalizeEvent refuses the rest);
+// - `exists: false` matches a missing leaf: `data.type: null` (which only a log without a type can satisfy)
+//   becomes that, instead of widening the pattern to every event.
+import { printCondition } from './conditions';
 import type { ConditionNode, FieldItem, RuleModel, RuleSetModel, Scalar, SearchNode } from './types';
 import { foldCase, foldCodePoint, parseWildcard, type WildcardToken } from './wildcards';
 
@@ -52,11 +62,30 @@ export interface EventPatternResult {
   widened: string[];
   /** True when the detail part is empty: every Auth0 log event passes. */
   matchesEverything: boolean;
+  /** Why the pattern lets every event, or every log type, through: the rules and selections responsible. */
+  causes: WideningCause[];
+  /** One line for `cdk synth` and the head of `check --show-prefilter`: how selective the pattern is, and why not more. */
+  summary: string;
+}
+
+/** A selection (or `not` branch, or limit) that lets every event, or events of every log type, through. */
+export interface WideningCause {
+  /** 'everything': every Auth0 log event passes because of it; 'any-type': events of every log type may pass. */
+  effect: 'everything' | 'any-type';
+  ruleId?: string;
+  ruleTitle?: string;
+  /** The selection (identifier), or `not <selection>`. */
+  identifier?: string;
+  /** What EventBridge cannot express there. */
+  why: string;
+  /** What would narrow the pattern. */
+  narrow: string;
 }
 
 /** One literal constraint on a field value, before it is spelled as EventBridge matchers. */
 interface ValueConstraint {
-  kind: 'exact' | 'prefix' | 'suffix';
+  /** `absent`: the field is missing (`exists: false`); the literal is empty then. */
+  kind: 'exact' | 'prefix' | 'suffix' | 'absent';
   literal: string;
   /** Case-sensitive (`cased`): plain literal. Otherwise spelled with equals-ignore-case variants. */
   cased: boolean;
@@ -70,9 +99,14 @@ interface ValueConstraint {
 interface Atom {
   path: string[];
   key: string;
+  /** The key below `data` the path starts with: one constraint per group in a clause (array consistency). */
+  group: string;
   values: ValueConstraint[];
   /** Where it came from, for widening notes. */
   origin: string;
+  ruleId: string;
+  ruleTitle: string;
+  identifier: string;
 }
 
 /** A conjunction of atoms, at most one per path. The empty clause is "true". */
@@ -98,13 +132,17 @@ export function buildEventPattern(model: RuleSetModel, options: PrefilterOptions
 
   const detectionRules = model.rules.filter((r) => r.kind === 'detection' && r.detection);
   let clauses: Clause[] = [];
+  const causes: WideningCause[] = [];
   if (detectionRules.length === 0) {
     notes.add('no enabled detection rule: every Auth0 log event passes');
+    causes.push({ effect: 'everything', why: 'no detection rule is enabled', narrow: 'enable at least one detection rule' });
     clauses = [new Map()];
   }
   for (const rule of detectionRules) {
-    const ctx: RuleContext = { rule, notes, maxVariants };
-    for (const clause of ruleClauses(ctx)) clauses.push(clause);
+    const ctx: RuleContext = { rule, notes, maxVariants, drops: new Map(), causes: [] };
+    const own = ruleClauses(ctx);
+    if (own.some((c) => c.size === 0)) causes.push(...dedupeCauses(ctx.causes));
+    for (const clause of own) clauses.push(clause);
   }
   clauses = simplify(clauses);
 
@@ -120,15 +158,63 @@ export function buildEventPattern(model: RuleSetModel, options: PrefilterOptions
     pattern = render();
     json = JSON.stringify(pattern);
   }
+  const sizeCause = (): WideningCause => ({
+    effect: 'everything',
+    why: `the constraints of all rules do not fit EventBridge's ${maxLength}-character pattern limit`,
+    narrow: 'fewer values per field or fewer rules, or raise the pattern size quota (up to 4096)',
+  });
   if (json.length > maxLength) {
     // Nothing narrower fits: the base envelope alone always does.
     notes.add(`pattern still longer than ${maxLength} characters after widening: every Auth0 log event passes`);
     clauses = [new Map()];
     pattern = render();
     json = JSON.stringify(pattern);
+    causes.push(sizeCause());
   }
   const matchesEverything = clauses.some((c) => c.size === 0);
-  return { pattern, json, widened: notes.list, matchesEverything };
+  if (matchesEverything && !causes.some((c) => c.effect === 'everything')) causes.push(sizeCause());
+  if (!matchesEverything) {
+    // Clauses with no data.type constraint let events of every log type through.
+    for (const clause of clauses) {
+      if ([...clause.values()].some(isTypeAtom)) continue;
+      const first = [...clause.values()][0]!;
+      causes.push({
+        effect: 'any-type', ruleId: first.ruleId, ruleTitle: first.ruleTitle, identifier: first.identifier,
+        why: `events of every log type pass where ${[...clause.values()].map((a) => `'${a.path.join('.')}'`).join(' and ')} match`,
+        narrow: first.identifier ? `add the data.type values it is meant for to '${first.identifier}'` : 'constrain data.type',
+      });
+    }
+  }
+  const finalCauses = matchesEverything ? causes.filter((c) => c.effect === 'everything') : dedupeCauses(causes);
+  return { pattern, json, widened: notes.list, matchesEverything, causes: finalCauses, summary: summaryLine(json.length, notes.list.length, matchesEverything, finalCauses) };
+}
+
+function dedupeCauses(causes: WideningCause[]): WideningCause[] {
+  const seen = new Set<string>();
+  return causes.filter((c) => {
+    const key = `${c.effect}\u0000${c.ruleId ?? ''}\u0000${c.identifier ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function causeText(c: WideningCause): string {
+  const where = c.ruleId ? `rule '${c.ruleTitle}' (${c.ruleId})${c.identifier ? `, ${c.identifier.startsWith('not ') ? '' : 'selection '}'${c.identifier}'` : ''}: ` : '';
+  return `${where}${c.why}; to narrow it, ${c.narrow}`;
+}
+
+/** The one line `cdk synth` prints about the prefilter. */
+function summaryLine(chars: number, widened: number, everything: boolean, causes: WideningCause[]): string {
+  const more = (n: number): string => (n > 1 ? ` (and ${n - 1} more: \`auth0-sigma check --show-prefilter\` lists them)` : '');
+  if (everything) {
+    return `PREFILTER WIDE: every Auth0 log event invokes the detector, because ${causeText(causes[0]!)}${more(causes.length)}`;
+  }
+  if (causes.length > 0) {
+    return `PREFILTER WIDE: events of every log type reach the detector, because ${causeText(causes[0]!)}${more(causes.length)}`;
+  }
+  return `prefilter: the bus rule forwards only events some rule can match (pattern ${chars} characters`
+    + `${widened > 0 ? `, ${widened} constraint${widened === 1 ? '' : 's'} EventBridge cannot express left out: \`auth0-sigma check --show-prefilter\` lists them` : ''})`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -138,7 +224,18 @@ interface RuleContext {
   rule: RuleModel;
   notes: Notes;
   maxVariants: number;
+  /** identifier → why its last constraint was dropped. */
+  drops: Map<string, string>;
+  /** Parts of the condition that are "true" for the pattern (every event), in order. */
+  causes: WideningCause[];
 }
+
+/** Records why an identifier constrains nothing, for the summary. */
+function dropped(ctx: RuleContext, identifier: string, why: string): void {
+  if (!ctx.drops.has(identifier)) ctx.drops.set(identifier, why);
+}
+
+const isTrue = (dnf: Clause[]): boolean => dnf.length === 1 && dnf[0]!.size === 0;
 
 function ruleLabel(rule: RuleModel): string {
   return `rule '${rule.title}' (${rule.id})`;
@@ -158,6 +255,11 @@ function conditionClauses(node: ConditionNode, ctx: RuleContext): Clause[] {
     case 'not':
       // A negation only excludes events; the events it lets through are not describable by a pattern.
       ctx.notes.add(`${ruleLabel(ctx.rule)}: 'not' branch of the condition is not used by the prefilter`);
+      ctx.causes.push({
+        effect: 'everything', ruleId: ctx.rule.id, ruleTitle: ctx.rule.title, identifier: `not ${printCondition(node.arg)}`,
+        why: 'a negation lets through every event it does not exclude, which no pattern describes',
+        narrow: 'AND the negation with a selection that names data.type',
+      });
       return TRUE_DNF();
     case 'and':
       return andClauses(node.args.map((a) => conditionClauses(a, ctx)), ctx);
@@ -172,13 +274,22 @@ function conditionClauses(node: ConditionNode, ctx: RuleContext): Clause[] {
 function searchClauses(name: string, ctx: RuleContext): Clause[] {
   const search = ctx.rule.detection!.identifiers[name];
   if (!search) return TRUE_DNF();
-  return searchNodeClauses(search, name, ctx);
+  const dnf = searchNodeClauses(search, name, ctx);
+  if (isTrue(dnf)) {
+    ctx.causes.push({
+      effect: 'everything', ruleId: ctx.rule.id, ruleTitle: ctx.rule.title, identifier: name,
+      why: ctx.drops.get(name) ?? 'it constrains no field EventBridge can match',
+      narrow: `add the data.type values it is meant for to '${name}'`,
+    });
+  }
+  return dnf;
 }
 
 function searchNodeClauses(node: SearchNode, identifier: string, ctx: RuleContext): Clause[] {
   switch (node.kind) {
     case 'keywords':
       ctx.notes.add(`${ruleLabel(ctx.rule)}: keyword search in '${identifier}' searches every field and is not expressible`);
+      dropped(ctx, identifier, 'a keyword search reads every field');
       return TRUE_DNF();
     case 'anyOf':
       return orClauses(node.alternatives.map((alt) => searchNodeClauses(alt, identifier, ctx)));
@@ -218,12 +329,19 @@ function andClauses(parts: Clause[][], ctx: RuleContext): Clause[] {
   return acc;
 }
 
-/** AND of two clauses. EventBridge cannot AND two conditions on one field: keep the more selective one. */
+/**
+ * AND of two clauses. EventBridge cannot AND two conditions on one field, and matches two fields under one key of
+ * `data` only within one array element: per group, keep the more selective constraint (dropping one only widens).
+ */
 function conjoin(a: Clause, b: Clause): Clause {
   const out: Clause = new Map(a);
-  for (const [key, atom] of b) {
-    const have = out.get(key);
-    if (!have || selectivity(atom) > selectivity(have)) out.set(key, atom);
+  for (const atom of b.values()) {
+    const rival = [...out.values()].find((have) => have.group === atom.group);
+    if (!rival) out.set(atom.key, atom);
+    else if (selectivity(atom) > selectivity(rival)) {
+      out.delete(rival.key);
+      out.set(atom.key, atom);
+    }
   }
   return out;
 }
@@ -236,24 +354,23 @@ const EXPRESSIBLE_MODIFIERS = new Set(['startswith', 'endswith', 'contains', 'al
 
 function itemClauses(item: FieldItem, identifier: string, ctx: RuleContext): Clause[] {
   const where = `${ruleLabel(ctx.rule)}, '${identifier}', field '${item.field ?? '(keywords)'}'`;
-  if (item.field === null) {
-    ctx.notes.add(`${where}: keyword search is not expressible`);
+  const drop = (why: string): Clause[] => {
+    ctx.notes.add(`${where}: ${why}; constraint dropped`);
+    dropped(ctx, identifier, `field '${item.field ?? '(keywords)'}': ${why}`);
     return TRUE_DNF();
-  }
+  };
+  if (item.field === null) return drop('a keyword search is not expressible');
   const blocked = item.modifiers.filter((m) => !EXPRESSIBLE_MODIFIERS.has(m));
-  if (blocked.length > 0) {
-    ctx.notes.add(`${where}: modifier '${blocked.join('|')}' has no EventBridge equivalent; constraint dropped`);
-    return TRUE_DNF();
-  }
-  if (item.modifiers.includes('contains')) {
-    // EventBridge has no case-insensitive "contains", and `wildcard` is case-sensitive.
-    ctx.notes.add(`${where}: 'contains' has no case-insensitive EventBridge equivalent; constraint dropped`);
-    return TRUE_DNF();
-  }
+  if (blocked.length > 0) return drop(`modifier '${blocked.join('|')}' has no EventBridge equivalent`);
+  // EventBridge has no case-insensitive "contains", and `wildcard` is case-sensitive.
+  if (item.modifiers.includes('contains')) return drop("'contains' has no case-insensitive EventBridge equivalent");
   const path = eventBridgePath(item.field);
-  if (!path) {
-    ctx.notes.add(`${where}: only top-level 'data.<field>' paths are constrained (a nested path may also match literal dotted keys); constraint dropped`);
-    return TRUE_DNF();
+  if (!path) return drop(item.field === 'log_id' ? 'log_id may come from data.log_id' : 'the path is not one EventBridge can address');
+  const key = path.join('\u0000');
+  const origin = { origin: where, ruleId: ctx.rule.id, ruleTitle: ctx.rule.title, identifier };
+  if (item.modifiers.length === 0 && item.values.length > 0 && item.values.every((v) => v === null) && ALWAYS_WRITTEN.has(item.field)) {
+    // Only an event without the field satisfies it (Auth0 never writes it as null): `exists: false`.
+    return [new Map([[key, { path, key, group: path[1]!, values: [{ kind: 'absent', literal: '', cased: true }], ...origin }]])];
   }
   const cased = item.modifiers.includes('cased');
   const shape: 'exact' | 'prefix' | 'suffix' = item.modifiers.includes('startswith')
@@ -265,39 +382,42 @@ function itemClauses(item: FieldItem, identifier: string, ctx: RuleContext): Cla
   for (const value of item.values) {
     const mapped = valueConstraints(value, shape, cased, ctx.maxVariants);
     if (typeof mapped === 'string') {
+      if (!item.modifiers.includes('all')) return drop(`value ${JSON.stringify(value)} ${mapped}`);
       ctx.notes.add(`${where}: value ${JSON.stringify(value)} ${mapped}; constraint dropped`);
-      if (!item.modifiers.includes('all')) return TRUE_DNF();
       continue;
     }
     perValue.push(mapped);
   }
   if (perValue.length === 0) return TRUE_DNF();
-  const key = path.join('\u0000');
+  const group = path[1]!;
   if (item.modifiers.includes('all')) {
     // Every value must hold; EventBridge can hold only one condition per field: keep the most selective.
-    const atoms = perValue.map((values) => ({ path, key, values, origin: where }));
+    const atoms: Atom[] = perValue.map((values) => ({ path, key, group, values, ...origin }));
     atoms.sort((x, y) => selectivity(y) - selectivity(x));
     return [new Map([[key, atoms[0]!]])];
   }
   const values = dedupeValues(perValue.flat());
-  return [new Map([[key, { path, key, values, origin: where }]])];
+  return [new Map([[key, { path, key, group, values, ...origin }]])];
 }
 
+/** Fields every Auth0 log carries as a non-null string. */
+const ALWAYS_WRITTEN = new Set(['data.type', 'data.date']);
+
+/** Keys event-ruler reads as operators inside `$or` alternatives: never used as a path segment. */
+const RESERVED_KEYS = new Set(['$or', 'prefix', 'suffix', 'anything-but', 'numeric', 'exists', 'cidr', 'equals-ignore-case', 'wildcard']);
+
 /**
- * The EventBridge path below `detail` for a rule field, or null when we do not constrain it. Only `data.<key>`
- * qualifies (optionally `data.<key>{}`: EventBridge matches array elements anyway). A deeper Sigma path also
- * matches literal keys containing dots (`details.request`), which an EventBridge path does not express, and
- * `log_id` falls back to `data.log_id` when the envelope's detail has none.
+ * The EventBridge path below `detail` for a rule field, or null when we do not constrain it: `data.<key>...` at
+ * any depth, `{}` steps dropped (EventBridge crushes arrays out, as the engine crosses them). Splitting at every
+ * dot is exact: event-ruler joins keys with dots, so the path also matches every literal dotted key the engine
+ * tries. `log_id` is not constrained: the engine falls back to `data.log_id` when the detail has none.
  */
 function eventBridgePath(field: string): string[] | null {
   const segments = field.split('.');
-  const strip = (s: string): string => (s.endsWith('{}') ? s.slice(0, -2) : s);
-  if (segments.length === 2 && segments[0] === 'data' && strip(segments[1]!).length > 0) {
-    const key = strip(segments[1]!);
-    if (key.includes('{') || key.includes('}') || key === '$or') return null;
-    return ['data', key];
-  }
-  return null;
+  if (segments.length < 2 || segments[0] !== 'data') return null;
+  const path = segments.map((s) => (s.endsWith('{}') ? s.slice(0, -2) : s));
+  if (path.some((key) => key.length === 0 || key.includes('{') || key.includes('}') || RESERVED_KEYS.has(key))) return null;
+  return path;
 }
 
 /** Escapes text for a `u`-flag regular expression (where `\-` is not a valid escape). */
@@ -386,7 +506,8 @@ function numericRepresentable(n: number): boolean {
 function fitCaseVariants(c: ValueConstraint, max: number): true | string {
   if (/\p{M}/u.test(c.literal)) return 'contains combining marks (case mapping may change its length)';
   const cps = Array.from(c.literal);
-  const total = cps.reduce((n, cp) => n * caseRepresentatives(cp).length, 1);
+  // One spelling for the literal, plus one per extra representative of a character (see caseSpellings).
+  const total = cps.reduce((n, cp) => n + caseRepresentatives(cp).length - 1, 1);
   if (total <= max) return true;
   if (c.alsoNumber !== undefined || c.booleans !== undefined) {
     // Cannot happen for digit/boolean literals (few case variants), but stay sound if it ever does.
@@ -397,8 +518,8 @@ function fitCaseVariants(c: ValueConstraint, max: number): true | string {
   const order = c.kind === 'suffix' ? [...cps].reverse() : cps;
   for (const cp of order) {
     const k = caseRepresentatives(cp).length;
-    if (n * k > max) break;
-    n *= k;
+    if (n + k - 1 > max) break;
+    n += k - 1;
     kept.push(cp);
   }
   if (kept.length === 0) return 'needs too many case spellings';
@@ -511,14 +632,22 @@ export function caseRepresentatives(cp: string): string[] {
   return reps;
 }
 
-/** Every spelling of `literal` needed so that equals-ignore-case covers its whole case-fold class. */
-function caseVariants(literal: string): string[] {
-  let out = [''];
-  for (const cp of Array.from(literal)) {
-    const reps = caseRepresentatives(cp);
-    const next: string[] = [];
-    for (const prefix of out) for (const r of reps) next.push(prefix + r);
-    out = next;
+/**
+ * The equals-ignore-case matchers that cover the whole case-fold class of a constraint's literal: the literal
+ * itself, and for each character needing another representative r (ſ for s, the Kelvin sign for k) the prefix up
+ * to that character followed by r (a suffix constraint: r then the rest). A string of the class either matches the
+ * literal's spelling everywhere, or first departs from it at some character, where one of those matchers takes
+ * it. That is one matcher per odd character instead of one per combination, and `ſ` at the start is one matcher
+ * for every literal (a real log never has these characters: the extra matchers only widen).
+ */
+function caseSpellings(kind: 'exact' | 'prefix' | 'suffix', literal: string): unknown[] {
+  const eic = (text: string, shape: string): unknown => (shape === 'exact' ? { 'equals-ignore-case': text } : { [shape]: { 'equals-ignore-case': text } });
+  const out = [eic(literal, kind)];
+  const cps = Array.from(literal);
+  for (let i = 0; i < cps.length; i++) {
+    for (const r of caseRepresentatives(cps[i]!).slice(1)) {
+      out.push(kind === 'suffix' ? eic(r + cps.slice(i + 1).join(''), 'suffix') : eic(cps.slice(0, i).join('') + r, 'prefix'));
+    }
   }
   return out;
 }
@@ -533,12 +662,11 @@ function caseless(literal: string): boolean {
 
 function matchersOf(v: ValueConstraint): unknown[] {
   const out: unknown[] = [];
+  if (v.kind === 'absent') return [{ exists: false }];
   if (v.cased || caseless(v.literal)) {
     out.push(v.kind === 'exact' ? v.literal : { [v.kind]: v.literal });
   } else {
-    for (const spelling of caseVariants(v.literal)) {
-      out.push(v.kind === 'exact' ? { 'equals-ignore-case': spelling } : { [v.kind]: { 'equals-ignore-case': spelling } });
-    }
+    out.push(...caseSpellings(v.kind, v.literal));
   }
   for (const b of v.booleans ?? []) out.push(b);
   if (v.alsoNumber !== undefined) out.push({ numeric: ['=', v.alsoNumber] });
@@ -639,6 +767,7 @@ function atomKeySet(a: Atom): Set<string> {
 
 /** Whether every event value matching v also matches w. */
 function valueCovers(w: ValueConstraint, v: ValueConstraint): boolean {
+  if (w.kind === 'absent' || v.kind === 'absent') return w.kind === v.kind;
   if (w.cased !== v.cased) return false;
   if ((v.booleans ?? []).some((b) => !(w.booleans ?? []).includes(b))) return false;
   if (v.alsoNumber !== undefined && v.alsoNumber !== w.alsoNumber) return false;
@@ -709,16 +838,66 @@ function simplify(input: Clause[]): Clause[] {
       if (!kept.some((k) => clauseImplies(c, k))) kept.push(c);
     }
     clauses = kept;
-    if (clauses.length === before && merged.length === 0) break;
+    const shrunk = subtractForwardedTypes(clauses);
+    clauses = shrunk.clauses;
+    if (clauses.length === before && merged.length === 0 && !shrunk.changed) break;
   }
   return clauses;
 }
 
+/**
+ * A clause `type ∈ T and more` needs no type that a type-only clause already forwards whole: those values leave
+ * T (the events pass anyway), and a clause left with no type value is dropped. Only exact values are compared.
+ */
+function subtractForwardedTypes(clauses: Clause[]): { clauses: Clause[]; changed: boolean } {
+  const forwarded = new Set<string>();
+  for (const c of clauses) {
+    if (c.size !== 1) continue;
+    const only = c.values().next().value as Atom;
+    if (isTypeAtom(only)) for (const v of only.values) if (v.kind === 'exact') forwarded.add(valueKey(v));
+  }
+  if (forwarded.size === 0) return { clauses, changed: false };
+  let changed = false;
+  const out: Clause[] = [];
+  for (const c of clauses) {
+    const type = c.size > 1 ? [...c.values()].find(isTypeAtom) : undefined;
+    const rest = type ? type.values.filter((v) => !(v.kind === 'exact' && forwarded.has(valueKey(v)))) : undefined;
+    if (!type || !rest || rest.length === type.values.length) {
+      out.push(c);
+      continue;
+    }
+    changed = true;
+    if (rest.length === 0) continue;
+    const copy: Clause = new Map(c);
+    copy.set(type.key, { ...type, values: rest });
+    out.push(copy);
+  }
+  return { clauses: out, changed };
+}
+
 /** Higher = keeps more events out. Type constraints are Auth0's main discriminator and are dropped last. */
 function selectivity(atom: Atom): number {
-  const per = atom.values.map((v) => (v.kind === 'exact' ? 8 : 0) + Math.min(v.literal.length, 16));
+  const per = atom.values.map((v) => (v.kind === 'absent' ? 24 : (v.kind === 'exact' ? 8 : 0) + Math.min(v.literal.length, 16)));
   const weakest = per.length ? Math.min(...per) : 0;
   return weakest - Math.log2(Math.max(1, atom.values.length));
+}
+
+/**
+ * Log types that make up most of a tenant's traffic: logins, silent authentication, token exchanges, logouts, bot
+ * assessments, Management API reads. Dropping a constraint of a clause limited to them forwards many events.
+ */
+const HIGH_VOLUME_TYPES = new Set(['s', 'ssa', 'fsa', 'slo', 'seacft', 'sertft', 'seccft', 'sepft', 'seotpft', 'sens', 'fp', 'fu', 'f', 'pla', 'w', 'mgmt_api_read', 'scoa', 'fcoa']);
+
+/** A rough share of traffic a clause's type constraint admits: unconstrained and prefix types count as many. */
+function typeVolume(clause: Clause): number {
+  const type = [...clause.values()].find(isTypeAtom);
+  if (!type) return 1000;
+  let volume = 0;
+  for (const v of type.values) {
+    if (v.kind !== 'exact') volume += 100;
+    else volume += HIGH_VOLUME_TYPES.has(foldKey(v.literal)) ? 20 : 1;
+  }
+  return volume;
 }
 
 function isTypeAtom(atom: Atom): boolean {
@@ -731,13 +910,15 @@ function isTypeAtom(atom: Atom): boolean {
  * prefix → shorter prefix); then drop whole constraints. Returns false when nothing is left to widen.
  */
 function widenOnce(clauses: Clause[], notes: Notes, reason: string, excess: number): boolean {
-  const candidates: { clause: Clause; atom: Atom; score: number }[] = [];
+  const candidates: { clause: Clause; atom: Atom; cost: number; score: number }[] = [];
   for (const clause of clauses) {
     if (clause.size < 2) continue;
-    for (const atom of clause.values()) if (!isTypeAtom(atom)) candidates.push({ clause, atom, score: selectivity(atom) });
+    const cost = typeVolume(clause);
+    for (const atom of clause.values()) if (!isTypeAtom(atom)) candidates.push({ clause, atom, cost, score: selectivity(atom) });
   }
   if (candidates.length > 0) {
-    candidates.sort((x, y) => x.score - y.score);
+    // Cheapest first: a constraint on a rare log type lets few events through when dropped.
+    candidates.sort((x, y) => x.cost - y.cost || x.score - y.score);
     const count = Math.max(1, Math.ceil((candidates.length * excess) / 2));
     for (const { clause, atom } of candidates.slice(0, count)) {
       if (clause.size < 2) continue;
@@ -751,7 +932,7 @@ function widenOnce(clauses: Clause[], notes: Notes, reason: string, excess: numb
   for (const clause of clauses) {
     for (const atom of clause.values()) {
       if (!isTypeAtom(atom)) continue;
-      for (const v of atom.values) if (v.kind !== 'suffix') longestLength = Math.max(longestLength, Array.from(v.literal).length);
+      for (const v of atom.values) if (v.kind !== 'suffix' && v.kind !== 'absent') longestLength = Math.max(longestLength, Array.from(v.literal).length);
     }
   }
   if (longestLength > 1) {
@@ -762,7 +943,7 @@ function widenOnce(clauses: Clause[], notes: Notes, reason: string, excess: numb
         let unsafe = false;
         for (const v of atom.values) {
           const cps = Array.from(v.literal);
-          if (v.kind === 'suffix' || cps.length < longestLength) {
+          if (v.kind === 'suffix' || v.kind === 'absent' || cps.length < longestLength) {
             shortened.push(v);
             continue;
           }

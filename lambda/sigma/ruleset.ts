@@ -2,6 +2,7 @@
 // on `data.type` so that an event visits only the rules that can match its type plus the rules that cannot be
 // indexed. Correlation rules are not matched here (the correlation engine consumes these matches).
 
+import { BUDGET_RULE, BudgetExceeded, DEFAULT_REGEX_BUDGET, EvaluationBudget } from './budget';
 import { CachedField, FieldValueCache } from './fieldpath';
 import { allOf, anyOf, compileSearchNode, CompiledSearch, EventPredicate, FALSE, searchFields, TRUE } from './matcher';
 import { explainCondition, explainSearch, ExplainNode } from './explain';
@@ -13,7 +14,33 @@ export interface RuleMatch {
   rule: RuleModel;
   /** Search identifiers that were true for the event (in declaration order). */
   matched: string[];
+  /** The built-in budget rule only: the rules the event's budget left unevaluated. */
+  skippedRules?: { id: string; title: string }[];
 }
+
+/** A rule whose evaluation on one event did not complete. `reason` never quotes the event. */
+export interface RuleFailure {
+  ruleId: string;
+  kind: 'error' | 'budget';
+  reason: string;
+}
+
+/**
+ * What `match` could not do for one event. Pass one in to learn about it (it is cleared at each call); the
+ * failures are contained either way: other rules still evaluate.
+ */
+export interface MatchReport {
+  failures: RuleFailure[];
+  /** Regex steps the event used (see budget.ts). */
+  budgetSteps: number;
+  budgetExceeded: boolean;
+}
+
+export function newMatchReport(): MatchReport {
+  return { failures: [], budgetSteps: 0, budgetExceeded: false };
+}
+
+export const BUDGET_EXCEEDED_REASON = 'evaluation budget exceeded';
 
 export interface CompiledRuleSetOptions {
   /** Turn the `data.type` index off (every rule evaluated on every event): for tests and benchmarks. */
@@ -66,12 +93,21 @@ export class CompiledRuleSet {
   /** Event values shared by all rules during one `match` call. */
   private readonly cache = new FieldValueCache();
   private readonly typeEntry: CachedField = this.cache.entry(INDEX_FIELD);
+  /** The per-event budget every compiled regex charges. */
+  private readonly budget: EvaluationBudget;
+  /** Failures of the event being matched. */
+  private failures: RuleFailure[] = [];
 
   constructor(model: RuleSetModel, options: CompiledRuleSetOptions = {}) {
     this.options = model.options;
     this.useIndex = options.index !== false;
+    const limit = model.options.regexBudget ?? DEFAULT_REGEX_BUDGET;
+    if (!(limit > 0) || (!Number.isInteger(limit) && limit !== Infinity)) {
+      throw new Error(`engine option regexBudget must be a positive integer (regex steps per event), not ${String(limit)}`);
+    }
+    this.budget = new EvaluationBudget(limit);
     const detections = model.rules.filter((r) => r.kind === 'detection' && r.detection);
-    this.compiled = detections.map((rule, position) => compileRule(rule, position, model.options, this.cache));
+    this.compiled = detections.map((rule, position) => compileRule(rule, position, model.options, this.cache, this.budget));
     this.rules = detections;
     this.ruleIds = detections.map((r) => r.id);
     for (const c of this.compiled) {
@@ -104,13 +140,44 @@ export class CompiledRuleSet {
     }
   }
 
-  /** The rules that matched the event, in rule-set order. */
-  match(event: NormalizedEvent): RuleMatch[] {
-    const out: RuleMatch[] = [];
+  /**
+   * The rules that matched the event, in rule-set order, then the built-in budget rule when the event exhausted
+   * its regex budget. A rule that throws, or that the budget stops, is left out and reported in `report`; every
+   * other rule is still evaluated.
+   */
+  match(event: NormalizedEvent, report?: MatchReport): RuleMatch[] {
+    let out: RuleMatch[] = [];
     this.cache.begin();
+    this.budget.reset();
+    if (this.failures.length > 0) this.failures = [];
+    try {
+      this.matchRules(event, out);
+    } catch (error) {
+      // Only the shared index work runs outside a rule's own guard; should it fail, every rule is evaluated
+      // generically, each still on its own.
+      out = [];
+      this.failures = [];
+      this.found.clear();
+      for (let i = 0; i < this.compiled.length; i++) this.tryRule(this.compiled[i], this.compiled[i].test, event, out);
+    }
+    const failures = this.failures;
+    if (this.budget.exhausted) {
+      const skipped: { id: string; title: string }[] = [];
+      for (const f of failures) if (f.kind === 'budget') skipped.push({ id: f.ruleId, title: this.byId.get(f.ruleId)!.rule.title });
+      out.push({ rule: BUDGET_RULE, matched: [], skippedRules: skipped });
+    }
+    if (report) {
+      report.failures = failures.length > 0 ? failures.slice() : [];
+      report.budgetSteps = this.budget.stepsUsed;
+      report.budgetExceeded = this.budget.exhausted;
+    }
+    return out;
+  }
+
+  private matchRules(event: NormalizedEvent, out: RuleMatch[]): void {
     if (!this.useIndex) {
       for (let i = 0; i < this.compiled.length; i++) this.tryRule(this.compiled[i], this.compiled[i].test, event, out);
-      return out;
+      return;
     }
     const types = this.cache.read(this.typeEntry, event);
     const always = this.unindexed;
@@ -124,11 +191,11 @@ export class CompiledRuleSet {
       // bucket the values reach.
       const rules = this.rulesForTypes(types.values.slice(0, types.count));
       for (let i = 0; i < rules.length; i++) this.tryRule(rules[i], rules[i].test, event, out);
-      return out;
+      return;
     }
     if (!bucket) {
       for (let i = 0; i < always.length; i++) this.tryRule(always[i], always[i].test, event, out);
-      return out;
+      return;
     }
     // Both lists are in rule order: merge them so results keep the rule-set order.
     const entries = bucket.entries;
@@ -144,7 +211,7 @@ export class CompiledRuleSet {
       }
     }
     if (bucket.lookups.length) this.lookupRules(bucket, event, out);
-    return out;
+    return;
   }
 
   /** Rules found by value lookups match outright; results are then put back in rule-set order. */
@@ -152,8 +219,16 @@ export class CompiledRuleSet {
     const before = out.length;
     const epoch = this.cache.epoch;
     for (const { entry, byValue } of bucket.lookups) {
-      const e = this.cache.read(entry, event);
-      const folded = foldedValues(e, epoch);
+      let e: CachedField;
+      let folded: (string | undefined)[];
+      try {
+        e = this.cache.read(entry, event);
+        folded = foldedValues(e, epoch);
+      } catch {
+        // The lookup's field could not be read: its rules are evaluated one by one instead, each guarded.
+        this.runLookupRulesDirectly(byValue, event, out);
+        continue;
+      }
       for (let i = 0; i < e.count; i++) {
         const value = folded[i];
         const rules = value === undefined ? undefined : byValue.get(value);
@@ -169,9 +244,23 @@ export class CompiledRuleSet {
     if (out.length > before && out.length > 1) out.sort((x, y) => this.positions.get(x.rule)! - this.positions.get(y.rule)!);
   }
 
-  /** Why the rule does or does not match the event. Throws for an unknown rule id or a correlation rule. */
+  private runLookupRulesDirectly(byValue: Map<string, BucketEntry[]>, event: NormalizedEvent, out: RuleMatch[]): void {
+    for (const entries of byValue.values()) {
+      for (const r of entries) {
+        if (this.found.has(r.rule)) continue;
+        this.found.add(r.rule);
+        this.tryRule(r.rule, r.rule.test, event, out);
+      }
+    }
+  }
+
+  /**
+   * Why the rule does or does not match the event. Throws for an unknown rule id or a correlation rule, and when
+   * the explanation needs more regex work than one event's budget.
+   */
   explain(ruleId: string, event: NormalizedEvent): ExplainNode {
     const c = this.require(ruleId);
+    this.budget.reset();
     const detection = c.rule.detection!;
     const child = explainCondition(detection.condition, (name) => {
       const search = c.byName.get(name);
@@ -206,11 +295,29 @@ export class CompiledRuleSet {
     return c;
   }
 
+  /** Evaluates one rule, contained: whatever it throws is recorded against it and goes no further. */
   private tryRule(c: CompiledRule, test: EventPredicate, event: NormalizedEvent, out: RuleMatch[]): void {
-    if (!test(event)) return;
+    try {
+      if (!test(event)) return;
+    } catch (error) {
+      this.fail(c, error);
+      return;
+    }
+    // The rule matched: listing its true identifiers must not lose the match, so each is guarded on its own.
     const matched: string[] = [];
-    for (const { name, search } of c.identifiers) if (search.test(event)) matched.push(name);
+    for (const { name, search } of c.identifiers) {
+      try {
+        if (search.test(event)) matched.push(name);
+      } catch {
+        // Left out of `matched` (unknown); the match itself stands.
+      }
+    }
     out.push({ rule: c.rule, matched });
+  }
+
+  private fail(c: CompiledRule, error: unknown): void {
+    if (error instanceof BudgetExceeded) this.failures.push({ ruleId: c.rule.id, kind: 'budget', reason: BUDGET_EXCEEDED_REASON });
+    else this.failures.push({ ruleId: c.rule.id, kind: 'error', reason: failureReason(error) });
   }
 
   /** The unindexed rules and every rule requiring one of the type values, in rule order. */
@@ -219,19 +326,32 @@ export class CompiledRuleSet {
   }
 }
 
+/**
+ * A failure described without the event: the error's class and where in the engine it was thrown (a message may
+ * quote the value being processed, so it is not used).
+ */
+export function failureReason(error: unknown): string {
+  if (!(error instanceof Error)) return `non-error value thrown (${typeof error})`;
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return 'RangeError: maximum call stack size exceeded';
+  const frame = (error.stack ?? '').split('\n').slice(1).map((l) => /([\w.-]+\.[jt]s):(\d+)/.exec(l)).find((m) => m !== null);
+  return frame ? `${error.name} at ${frame[1]}:${frame[2]}` : error.name;
+}
+
 function hasKey(keys: Set<string>, value: unknown): boolean {
   const s = stringForm(value);
   return s !== undefined && keys.has(foldCase(s));
 }
 
-function compileRule(rule: RuleModel, position: number, options: EngineOptions, cache: FieldValueCache): CompiledRule {
+function compileRule(
+  rule: RuleModel, position: number, options: EngineOptions, cache: FieldValueCache, budget: EvaluationBudget,
+): CompiledRule {
   const detection = rule.detection!;
   const identifiers: { name: string; search: CompiledSearch }[] = [];
   const byName = new Map<string, CompiledSearch>();
   for (const [name, node] of Object.entries(detection.identifiers)) {
     let search: CompiledSearch;
     try {
-      search = compileSearchNode(node, options, cache);
+      search = compileSearchNode(node, options, cache, budget);
     } catch (error) {
       throw new Error(`rule '${rule.title}' (${rule.id}), identifier '${name}': ${(error as Error).message}`);
     }

@@ -37,6 +37,13 @@ export interface FieldCatalogFile {
   /** Log type code → [description, index of the event-root node `{log_id, data}`]. */
   types: Record<string, [string, number]>;
   nodes: CatalogNode[];
+  /**
+   * Codes Auth0 documents (the "Log Type Codes" page, per-type pages) that have no schema file: code → event name.
+   * Their fields are unknown, so the lint checks them against every schema (see FieldCatalog.resolve).
+   */
+  documented?: Record<string, string>;
+  /** Where `documented` comes from and when it was taken (scripts/data/auth0-log-type-codes.json). */
+  documentedSource?: { pages: string[]; taken: string };
 }
 
 /** How a field resolves in one log type. */
@@ -74,12 +81,18 @@ export class FieldCatalog {
     if (file.format !== 1 || !Array.isArray(file.nodes) || typeof file.types !== 'object') {
       throw new Error('auth0 field catalog: unsupported format; regenerate it with `npm run gen:catalog -- <schemas-folder>`');
     }
-    this.codes = Object.keys(file.types).sort();
+    this.codes = [...new Set([...Object.keys(file.types), ...Object.keys(file.documented ?? {})])].sort();
     this.codeIndex = new Map(this.codes.map((code, i) => [code, i]));
   }
 
+  /** A code Auth0 documents (with or without a schema file). */
   hasType(code: string): boolean {
     return this.codeIndex.has(code);
+  }
+
+  /** A code with a schema file (its fields are known). */
+  hasSchema(code: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.file.types, code);
   }
 
   /** Position of `code` in `codes`, or -1. */
@@ -88,13 +101,20 @@ export class FieldCatalog {
   }
 
   describe(code: string): string | undefined {
-    return this.file.types[code]?.[0];
+    return this.file.types[code]?.[0] || this.file.documented?.[code] || undefined;
   }
 
-  /** Resolves a field (as written in a rule, relative to the event root) in one log type. */
+  /**
+   * Resolves a field (as written in a rule, relative to the event root) in one log type. A documented code without
+   * a schema resolves against every schema (known where any type has the field) and its value types stay open:
+   * the lint only says "unknown" there when no Auth0 log type has the field.
+   */
   resolve(field: string, code: string): FieldResolution {
     const entry = this.file.types[code];
-    if (!entry) throw new Error(`unknown log type code '${code}'`);
+    if (!entry) {
+      if (!this.codeIndex.has(code)) throw new Error(`unknown log type code '${code}'`);
+      return this.resolveAnySchema(field);
+    }
     const root = entry[1];
     let cache = this.resolutionCache.get(root);
     if (!cache) this.resolutionCache.set(root, (cache = new Map()));
@@ -104,6 +124,23 @@ export class FieldCatalog {
       const compiled = compileSegments(parseFieldPath(field), field);
       this.walk(root, compiled.segments, compiled.joined, 0, result, 0);
       cache.set(field, result);
+    }
+    return result;
+  }
+
+  private readonly anySchemaCache = new Map<string, FieldResolution>();
+
+  private resolveAnySchema(field: string): FieldResolution {
+    let result = this.anySchemaCache.get(field);
+    if (!result) {
+      result = { known: false, free: true, valueTypes: new Set() };
+      for (const code of Object.keys(this.file.types)) {
+        if (this.resolve(field, code).known) {
+          result.known = true;
+          break;
+        }
+      }
+      this.anySchemaCache.set(field, result);
     }
     return result;
   }
@@ -216,6 +253,8 @@ export interface SchemaLintOptions {
 }
 
 const TYPE_FIELD = 'data.type';
+/** Fields every Auth0 log carries (a string each): `field: null` on them never holds. */
+export const ALWAYS_PRESENT_FIELDS: ReadonlySet<string> = new Set(['data.type', 'data.date', 'log_id']);
 /** Modifiers whose meaning on `data.type` we can evaluate exactly against the list of codes. */
 const TYPE_MODIFIERS_UNDERSTOOD = new Set<ValueModifier>(['contains', 'startswith', 'endswith', 'all', 'cased', 're', 'i', 'm', 's', 'neq']);
 
@@ -661,17 +700,32 @@ export function nearestKnownPath(field: string, codes: readonly string[], option
   return best?.path;
 }
 
-/** The code nearest to a misspelt `data.type` value (edit distance, at most half its length). */
-export function nearestLogType(value: string, options: SchemaLintOptions = {}): string | undefined {
+/**
+ * Every documented code equally nearest to a misspelt `data.type` value (edit distance, at most half its length),
+ * sorted; empty when nothing is close. Several codes can be one edit away (`seccfr`: seccft only, `fx`: f, fc, fd, ...).
+ */
+export function nearestLogTypes(value: string, options: SchemaLintOptions = {}): string[] {
   const catalog = options.catalog ?? fieldCatalog();
   const folded = value.toLowerCase();
-  let best: { code: string; distance: number } | undefined;
+  const limit = Math.max(1, Math.floor(folded.length / 2));
+  let best = Infinity;
+  let codes: string[] = [];
   for (const code of catalog.codes) {
     const distance = editDistance(folded, code);
-    if (!best || distance < best.distance) best = { code, distance };
+    if (distance > limit || distance > best) continue;
+    if (distance < best) {
+      best = distance;
+      codes = [];
+    }
+    codes.push(code);
   }
-  if (!best || best.distance > Math.max(1, Math.floor(folded.length / 2))) return undefined;
-  return best.code;
+  return codes;
+}
+
+/** The nearest code when exactly one is nearest, else undefined (see nearestLogTypes). */
+export function nearestLogType(value: string, options: SchemaLintOptions = {}): string | undefined {
+  const codes = nearestLogTypes(value, options);
+  return codes.length === 1 ? codes[0] : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -731,6 +785,7 @@ class RuleLinter {
       for (const { item, map } of itemsOf(node)) {
         if (item.field === null) continue; // keywords read every value: nothing to check against a path
         if (item.field === TYPE_FIELD) this.checkTypeValues(rule, identifier, item);
+        this.checkNullOnAlwaysPresent(rule, identifier, item);
         // An item only decides its map where the map's other data.type items hold: narrow to those types.
         let types = ruleCodes;
         if (map && map.kind === 'map' && map.items.some((other) => other !== item && other.field === TYPE_FIELD)) {
@@ -749,14 +804,110 @@ class RuleLinter {
       }
     }
     if (ruleCodes.size === 0) return;
+    this.checkNegations(rule, detection.condition, ruleCodes);
     const loc = { file: rule.file, line: rule.line, col: 1 };
     for (const field of rule.fields) this.checkField(rule, { field, loc, types: ruleCodes, context: 'fields entry ' });
+  }
+
+  /**
+   * `data.type: null` (or data.date, log_id): every Auth0 log has these fields, so the item never holds. The usual
+   * cause is a YAML list whose items are all commented out, which YAML reads as null.
+   */
+  private checkNullOnAlwaysPresent(rule: RuleModel, identifier: string, item: FieldItem): void {
+    if (item.field === null || !ALWAYS_PRESENT_FIELDS.has(item.field)) return;
+    if (item.modifiers.length > 0 || item.values.length === 0 || item.values.some((v) => v !== null)) return;
+    this.out.push({
+      severity: 'warning',
+      code: 'null-on-always-present-field',
+      message: `'${item.field}: null' never holds (every Auth0 log has ${item.field}): selection '${identifier}' can never match`,
+      hint: 'a YAML list whose items are all commented out reads as null: keep at least one value, '
+        + `or remove '${identifier}' from the rule and its condition`,
+      loc: item.loc,
+      ruleId: rule.id,
+      ruleTitle: rule.title,
+      identifier,
+      field: item.field,
+    });
+  }
+
+  /** `not X` where X can never match (it requires a field Auth0 never writes): the `not` excludes nothing. */
+  private checkNegations(rule: RuleModel, node: ConditionNode, types: TypeSet): void {
+    const detection = rule.detection!;
+    if (node.op === 'not') {
+      const reason = this.neverMatches(node.arg, detection.identifiers, types);
+      if (reason) {
+        this.out.push({
+          severity: 'warning',
+          code: 'negation-excludes-nothing',
+          message: `'not ${reason.identifier}' never excludes anything: field '${reason.field}' is not in the Auth0 schema of `
+            + `${describeTypes(types)}, so '${reason.identifier}' never matches and the rule fires on every event its other selections match`,
+          hint: 'fix the path of the filter (the warning on the field names the nearest path Auth0 writes)',
+          loc: detection.conditionLoc,
+          ruleId: rule.id,
+          ruleTitle: rule.title,
+          identifier: reason.identifier,
+          field: reason.field,
+        });
+      }
+    }
+    if (node.op === 'not') this.checkNegations(rule, node.arg, types);
+    else if (node.op === 'and' || node.op === 'or') for (const a of node.args) this.checkNegations(rule, a, types);
+  }
+
+  /** Why a condition part can never be true on the given types (a selection requiring an unknown field), or null. */
+  private neverMatches(node: ConditionNode, ids: Record<string, SearchNode>, types: TypeSet): { identifier: string; field: string } | null {
+    const searchNever = (name: string): { identifier: string; field: string } | null => {
+      const search = ids[name];
+      const field = search ? this.searchNeverField(search, types) : null;
+      return field ? { identifier: name, field } : null;
+    };
+    switch (node.op) {
+      case 'id':
+        return searchNever(node.name);
+      case 'not':
+        return null;
+      case 'and':
+        for (const a of node.args) {
+          const r = this.neverMatches(a, ids, types);
+          if (r) return r;
+        }
+        return null;
+      case 'or': {
+        const parts = node.args.map((a) => this.neverMatches(a, ids, types));
+        return parts.every((p) => p !== null) ? parts[0]! : null;
+      }
+      case 'of': {
+        const parts = node.names.map(searchNever);
+        if (node.quantifier === 'all') return parts.find((p) => p !== null) ?? null;
+        return parts.length > 0 && parts.every((p) => p !== null) ? parts[0]! : null;
+      }
+    }
+  }
+
+  /** A field whose absence makes the search false on every event of `types`, or null. */
+  private searchNeverField(node: SearchNode, types: TypeSet): string | null {
+    switch (node.kind) {
+      case 'keywords':
+        return null;
+      case 'anyOf': {
+        const parts = node.alternatives.map((alt) => this.searchNeverField(alt, types));
+        return parts.length > 0 && parts.every((p) => p !== null) ? parts[0]! : null;
+      }
+      case 'map':
+        for (const item of node.items) {
+          // A missing field fails every comparison except null and exists: false.
+          if (item.field === null || item.modifiers.includes('exists') || item.values.some((v) => v === null)) continue;
+          if (!this.verdict(item.field, types).known) return item.field;
+        }
+        return null;
+    }
   }
 
   /** group-by, value fields and aliases of a correlation, against the types of the rules it references. */
   lintCorrelation(rule: RuleModel, byId: Map<string, RuleModel>): void {
     const correlation = rule.correlation;
     if (!correlation) return;
+    this.checkEveryGroupAlerts(rule);
     const typesOfRule = (id: string): TypeSet => {
       const base = byId.get(id);
       return base ? ruleTypeSet(base, this.catalog) : this.all;
@@ -782,6 +933,38 @@ class RuleLinter {
     }
   }
 
+  /**
+   * A count condition every group meets (`gte: 1`, `gt: 0`, `gte: 0`): a group exists only once one of its events
+   * arrived, so the correlation alerts on every group, i.e. on (nearly) every matching event.
+   */
+  private checkEveryGroupAlerts(rule: RuleModel): void {
+    const correlation = rule.correlation!;
+    if (correlation.type !== 'event_count' && correlation.type !== 'value_count') return;
+    const c = correlation.condition;
+    if (c.lt !== undefined || c.lte !== undefined || c.eq !== undefined || c.neq !== undefined) return;
+    if (c.gte === undefined && c.gt === undefined) return;
+    // The smallest count of a group: 1 event; 1 distinct value once one of its events carries the field.
+    const least = 1;
+    const holdsAtLeast = (c.gte === undefined || c.gte <= least) && (c.gt === undefined || c.gt < least);
+    if (!holdsAtLeast) return;
+    const written = c.gte !== undefined ? `gte: ${c.gte}` : `gt: ${c.gt}`;
+    const everyGroup = correlation.type === 'event_count'
+      ? 'every group has at least one event'
+      : (c.gte !== undefined && c.gte <= 0) || (c.gt !== undefined && c.gt < 0)
+        ? 'every group has at least zero distinct values'
+        : `every group whose events carry '${c.field ?? 'the field'}' has at least one distinct value`;
+    this.out.push({
+      severity: 'warning',
+      code: 'correlation-every-group',
+      message: `condition '${written}' holds for every group (${everyGroup}): this ${correlation.type} correlation alerts on every group `
+        + `of '${correlation.groupBy.join(', ') || '(no group-by)'}' within ${correlation.timespan}`,
+      hint: 'set the threshold to the count that is unusual for your tenant (for example gte: 10); scan a week of your logs to see the counts',
+      loc: correlation.loc,
+      ruleId: rule.id,
+      ruleTitle: rule.title,
+    });
+  }
+
   private checkTypeValues(rule: RuleModel, identifier: string, item: FieldItem): void {
     if (item.modifiers.some((m) => !TYPE_MODIFIERS_UNDERSTOOD.has(m))) return;
     for (const value of item.values) {
@@ -791,15 +974,17 @@ class RuleLinter {
       if (!matched || matched.size > 0) continue;
       const plain = !item.modifiers.some((m) => m === 're' || m === 'contains' || m === 'startswith' || m === 'endswith')
         && !/[*?]/.test(text);
-      const suggestion = plain ? nearestLogType(text, { catalog: this.catalog }) : undefined;
+      const suggestions = plain ? nearestLogTypes(text, { catalog: this.catalog }) : [];
+      const named = suggestions.map((code) => `${code}${this.catalog.describe(code) ? ` (${this.catalog.describe(code)})` : ''}`);
+      // Auth0 adds codes over time and the list here has a date: say what is known, not that it can never match.
       this.out.push({
         severity: 'warning',
         code: 'unknown-log-type',
         message: plain
-          ? `'${text}' is not an Auth0 log type code: this value never matches`
-          : `'${text}'${item.modifiers.length > 0 ? ` (${item.modifiers.join('|')})` : ''} matches no Auth0 log type code`,
-        hint: suggestion
-          ? `did you mean ${suggestion}${this.catalog.describe(suggestion) ? ` (${this.catalog.describe(suggestion)})` : ''}?`
+          ? `'${text}' is not a documented Auth0 log type code (as of ${this.catalogDate()})`
+          : `'${text}'${item.modifiers.length > 0 ? ` (${item.modifiers.join('|')})` : ''} matches no documented Auth0 log type code (as of ${this.catalogDate()})`,
+        hint: named.length > 0
+          ? `did you mean ${named.length === 1 ? named[0] : `one of ${named.slice(0, -1).join(', ')} or ${named[named.length - 1]}`}?`
           : 'see the log type codes at https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes',
         loc: item.loc,
         ruleId: rule.id,
@@ -809,6 +994,10 @@ class RuleLinter {
         ...(item.modifiers.length > 0 ? { modifier: item.modifiers.join('|') } : {}),
       });
     }
+  }
+
+  private catalogDate(): string {
+    return this.catalog.file.documentedSource?.taken ?? `schemas ${this.catalog.file.source.ref ?? 'as committed'}`;
   }
 
   private verdict(field: string, types: TypeSet): FieldVerdict {

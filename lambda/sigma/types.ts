@@ -130,11 +130,31 @@ export interface RuleModel {
   alerts: boolean;
   /** Placeholder names the rule used (before substitution). */
   placeholders: string[];
+  /**
+   * Sigma filters applied to this rule, in the order applied. The detection already holds their identifiers
+   * (renamed `filter:<key>:<identifier>`) and its condition is `and(original, filter 1, filter 2, ...)`.
+   */
+  filters?: AppliedFilter[];
+}
+
+/** A Sigma filter as applied to one rule (see `filters.ts`). */
+export interface AppliedFilter {
+  id: string;
+  title: string;
+  file: string;
+  line: number;
+  /** The filter's identifiers as renamed in the rule's detection. */
+  identifiers: string[];
 }
 
 export interface EngineOptions {
   /** Longest value (in UTF-16 code units) a regex is run on; longer values are cut to this length. */
   regexValueCap: number;
+  /**
+   * Regex steps (value length × compiled program size) one event may use across all rules; the rest of its
+   * regex checks are skipped and the built-in "evaluation budget exceeded" rule fires. Unset: DEFAULT_REGEX_BUDGET.
+   */
+  regexBudget?: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { regexValueCap: 4096 };
@@ -205,5 +225,7 @@ export interface Detection {
   matched?: string[];
   /** The values of the rule's `fields` in the event (path → value; missing fields omitted). */
   field_values?: Record<string, unknown>;
+  /** Built-in "evaluation budget exceeded" rule only: the rules the event's budget left unevaluated. */
+  skipped_rules?: { id: string; title: string }[];
   correlation?: CorrelationInfo;
 }

@@ -33,6 +33,9 @@ import {
 import { validateFieldItem } from './modifiers';
 import { regexWarnings } from './regex-safety';
 
+/** Top-level keys the rule summary (`Detection.rule`) already carries: not repeated in `meta`. */
+const SUMMARY_KEYS = new Set(['id', 'title', 'level', 'tags']);
+
 export interface ValidateOptions {
   placeholders?: PlaceholderValues;
   unresolvedPlaceholders: 'error' | 'skip-rule';
@@ -58,6 +61,8 @@ export interface RuleDraft {
   /** The model, for `ok` drafts (correlation `rules`/`aliases` still hold names until assembly). */
   rule?: RuleModel;
   correlation?: CorrelationDraft;
+  /** Placeholder names the detection uses, also when the rule has errors (`check` lists what each rule needs). */
+  placeholders?: string[];
 }
 
 export interface CorrelationDraft {
@@ -220,7 +225,8 @@ class DocumentValidator {
 
     const meta: Record<string, unknown> = {};
     for (const key of Object.keys(raw)) {
-      if (key === 'detection' || key === 'correlation') continue;
+      // The detection's rule summary carries id, title, level and tags (validated); meta holds the rest, once.
+      if (key === 'detection' || key === 'correlation' || SUMMARY_KEYS.has(key)) continue;
       defineKey(meta, key, raw[key]);
     }
 
@@ -251,6 +257,7 @@ class DocumentValidator {
       if (built) {
         rule.detection = built.model;
         rule.placeholders = built.placeholders;
+        draftBase.placeholders = built.placeholders;
         unresolved = built.unresolved;
       }
     }
@@ -267,6 +274,11 @@ class DocumentValidator {
 
   private disabledReason(): string | undefined {
     const raw = this.raw;
+    if (!has(raw, 'logsource') && has(raw, 'detection')) {
+      // The specification makes logsource mandatory; such a rule still runs (on Auth0 logs, as written).
+      this.report('warning', 'missing-logsource', this.loc([]), 'the rule has no logsource (the Sigma specification requires one)',
+        'add `logsource:` then `  product: auth0`');
+    }
     if (has(raw, 'logsource')) {
       const logsource = raw.logsource;
       if (!isMapping(logsource)) {
@@ -481,8 +493,8 @@ class DocumentValidator {
     for (const p of validateFieldItem(item, this.options.engine)) {
       this.report('error', p.code, item.loc, p.message, p.hint, { identifier, field, modifier: p.modifier });
     }
-    // A regex that may backtrack catastrophically still loads (the value length cap bounds it), with a warning.
-    for (const p of regexWarnings(item)) {
+    // A regex that must run on the backtracking engine still loads, with a warning naming its cost bound.
+    for (const p of regexWarnings(item, this.options.engine.regexValueCap)) {
       this.report('warning', p.code, item.loc, p.message, p.hint, { identifier, field, modifier: p.modifier });
     }
   }

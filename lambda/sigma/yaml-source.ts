@@ -61,7 +61,7 @@ interface Span {
 export function parseYamlDocuments(text: string, file: string): ParsedYaml {
   const normalized = normalizeText(text);
   try {
-    return { docs: parseAll(normalized, file), diagnostics: [] };
+    return withinAliasLimit(parseAll(normalized, file));
   } catch (err) {
     if (!(err instanceof yaml.YAMLException)) throw err;
     return parseByChunks(normalized, file);
@@ -186,7 +186,104 @@ function parseByChunks(text: string, file: string): ParsedYaml {
       docs.push({ file, index: docs.length, value: BROKEN_DOCUMENT, root: { line: startLine + 1, col: 1, kind: 'scalar' }, text });
     }
   });
-  return { docs: docs.filter((d) => d.value !== BROKEN_DOCUMENT), diagnostics };
+  const checked = withinAliasLimit(docs.filter((d) => d.value !== BROKEN_DOCUMENT));
+  return { docs: checked.docs, diagnostics: [...diagnostics, ...checked.diagnostics] };
+}
+
+/**
+ * How much YAML aliases may add to one document, in expanded size units (one per node plus one per character of
+ * each string, counted at every place an alias repeats it). A few aliases of short lists cost hundreds; a
+ * "billion laughs" document of a few hundred bytes expands to billions, which every consumer of the plain value
+ * (JSON of the rule model at synth, `scan --format json`) would then write out.
+ */
+export const MAX_ALIAS_EXPANSION = 1_000_000;
+
+/** Drops each document whose aliases expand past MAX_ALIAS_EXPANSION, with a located error. */
+function withinAliasLimit(docs: YamlDoc[]): ParsedYaml {
+  const diagnostics: Diagnostic[] = [];
+  const kept = docs.filter((doc) => {
+    const sizes = expandedSizes(doc.value);
+    const expanded = sizeOf(doc.value, sizes);
+    if (expanded <= MAX_ALIAS_EXPANSION + doc.text.length) return true;
+    const path = aliasCulprit(doc.value, sizes);
+    const where = path.length === 0 ? 'the document' : `'${path.join('.')}'`;
+    diagnostics.push({
+      severity: 'error',
+      code: 'yaml-alias-expansion',
+      message: `YAML aliases expand this document to about ${expanded.toExponential(1)} nodes and characters, more than the ${MAX_ALIAS_EXPANSION} aliases may add (the alias at ${where} repeats a large anchored value)`,
+      hint: 'write the values out, or repeat fewer and smaller anchored values (`*name` aliases)',
+      loc: locOf(doc, path),
+    });
+    return false;
+  });
+  return { docs: kept, diagnostics };
+}
+
+function sizeOf(value: unknown, sizes: Map<object, number>): number {
+  if (typeof value === 'string') return 1 + value.length;
+  if (value !== null && typeof value === 'object') return sizes.get(value) ?? 1;
+  return 1;
+}
+
+/**
+ * Expanded size of every object and array of a parsed value, each computed once (aliases share one object, so
+ * the walk is linear in the text while the sizes count every repetition). Iterative: no recursion on depth.
+ */
+function expandedSizes(root: unknown): Map<object, number> {
+  const sizes = new Map<object, number>();
+  if (root === null || typeof root !== 'object') return sizes;
+  const stack: { node: object; children: unknown[]; next: number }[] = [{ node: root, children: childrenOf(root), next: 0 }];
+  const onStack = new Set<object>([root]);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.next < top.children.length) {
+      const child = top.children[top.next++];
+      if (child !== null && typeof child === 'object' && !sizes.has(child) && !onStack.has(child)) {
+        onStack.add(child);
+        stack.push({ node: child, children: childrenOf(child), next: 0 });
+      }
+      continue;
+    }
+    let total = 1;
+    for (const child of top.children) total += sizeOf(child, sizes);
+    sizes.set(top.node, Math.min(total, Number.MAX_SAFE_INTEGER));
+    onStack.delete(top.node);
+    stack.pop();
+  }
+  return sizes;
+}
+
+function childrenOf(node: object): unknown[] {
+  if (Array.isArray(node)) return node;
+  const out: unknown[] = [];
+  for (const key of Object.keys(node)) out.push(key, (node as Record<string, unknown>)[key]);
+  return out;
+}
+
+/**
+ * The path to the alias that makes a document large: from the root, follow the largest child (the last of equal
+ * ones: an alias comes after its anchor) until reaching a value that appears more than once (an alias use).
+ */
+function aliasCulprit(root: unknown, sizes: Map<object, number>): (string | number)[] {
+  const uses = new Map<object, number>();
+  for (const node of sizes.keys()) {
+    for (const child of childrenOf(node)) if (child !== null && typeof child === 'object') uses.set(child, (uses.get(child) ?? 0) + 1);
+  }
+  const path: (string | number)[] = [];
+  let node: unknown = root;
+  for (let steps = 0; steps < 10_000 && node !== null && typeof node === 'object'; steps++) {
+    let best: { key: string | number; value: unknown; size: number } | undefined;
+    const entries: [string | number, unknown][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);
+    for (const [key, value] of entries) {
+      const size = sizeOf(value, sizes);
+      if (!best || size >= best.size) best = { key, value, size };
+    }
+    if (!best) break;
+    path.push(best.key);
+    node = best.value;
+    if (node !== null && typeof node === 'object' && (uses.get(node) ?? 0) > 1) break;
+  }
+  return path;
 }
 
 /** Marks a document that failed to parse in chunk mode (so later document indexes stay right). */

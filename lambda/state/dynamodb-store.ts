@@ -22,6 +22,7 @@ import {
   type AttributeValue, type CreateTableCommandInput, type DynamoDBClient, type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'crypto';
+import { checkedSum, gridDecimal } from '../sigma/correlation-limits';
 import {
   LOG_ID_SLOTS, logIdSlot,
   type AddOptions, type BucketAdd, type BucketState, type CorrelationStore, type GroupRead, type GroupRef, type GroupState,
@@ -297,7 +298,7 @@ function bucketUpdate(add: BucketAdd, expiresAt: number, withDistinct: boolean, 
   };
   sets.push(`${name('expiresAt')} = ${value(N(expiresAt))}`);
   adds.push(`${name('n')} ${value(N(add.count))}`);
-  if (add.sum !== undefined) adds.push(`${name('s')} ${value(N(add.sum))}`);
+  if (add.sum !== undefined) adds.push(`${name('s')} ${value(sumNumber(add.sum))}`);
   if (add.rules && add.rules.length > 0) adds.push(`${name('r')} ${value({ NS: [...new Set(add.rules)].map(String) })}`);
   for (const [rule, times] of Object.entries(add.ruleTimes ?? {})) {
     if (times.length > 0) adds.push(`${name(`t${rule}`)} ${value({ NS: [...new Set(times)].map(String) })}`);
@@ -339,6 +340,15 @@ function pruneNames(names: Record<string, string>, ...parts: (string[] | string 
 function pruneValues(values: Record<string, AttributeValue>, ...parts: (string[] | string | undefined)[]): Record<string, AttributeValue> {
   const text = parts.flat().join(' ');
   return Object.fromEntries(Object.entries(values).filter(([k]) => new RegExp(`${k}(?![0-9])`).test(text)));
+}
+
+/**
+ * A bucket sum addend as DynamoDB takes it: exact decimal text on the engine's grid (correlation-limits.ts), so
+ * no ADD ever needs more than 38 digits or leaves DynamoDB's range; anything else is a RangeError, not a
+ * ValidationException on every retry.
+ */
+function sumNumber(sum: number): AttributeValue {
+  return { N: gridDecimal(checkedSum(sum)) };
 }
 
 function decodeBucket(index: number, item: Record<string, AttributeValue>): BucketState {

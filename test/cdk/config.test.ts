@@ -29,7 +29,7 @@ test('the minimal configuration gets the documented defaults', () => {
     smsMinLevel: 'high',
     minLevel: 'informational',
     placeholders: {},
-    rulesDir: 'rules',
+    rulesDir: ['rules'],
     detectionBus: 'default',
     auth0Domain: undefined,
     logRetentionDays: 90,

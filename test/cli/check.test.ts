@@ -51,7 +51,12 @@ describe('auth0-sigma check', () => {
 
     const set = await run(['check', '--rules', PLACEHOLDER, '--set', 'admin_client_id=AdminClient0000000000000000000001']);
     expect(set.code).toBe(0);
-    expect(lines(set.stdout)).toEqual(['2 rule files: 2 rules enabled (2 detection, 0 correlation), 0 skipped, 0 with errors', 'check passed: 0 errors, 0 warnings']);
+    expect(lines(set.stdout)).toEqual([
+      '2 rule files: 2 rules enabled (2 detection, 0 correlation), 0 skipped, 0 with errors',
+      'placeholders the rules need (0 without a value):',
+      "  admin_client_id  set      test/fixtures/cli/rules-placeholder/admin_token.yml:1 'Management API token issued to the admin client'",
+      'check passed: 0 errors, 0 warnings',
+    ]);
 
     const config = await run(['check', '--rules', PLACEHOLDER, '--config', `${FIXTURES}/placeholders.yml`]);
     expect(config.code).toBe(0);

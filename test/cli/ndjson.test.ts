@@ -8,11 +8,12 @@ interface Read {
 }
 
 /** Feeds `text` in pieces cut at the given offsets. */
-function read(text: string, cuts: number[] = []): Read {
+function read(text: string, cuts: number[] = [], maxItemBytes?: number): Read {
   const out: Read = { items: [], problems: [], format: undefined };
   const reader = new JsonItemReader(
     (value, line) => out.items.push({ value, line }),
     (line, message, lost) => out.problems.push({ line, message, lost }),
+    { maxItemBytes },
   );
   const points = [...new Set(cuts.filter((c) => c > 0 && c < text.length))].sort((a, b) => a - b);
   let start = 0;
@@ -160,6 +161,62 @@ describe('JsonItemReader: chunking never changes the result', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('JsonItemReader: item size limit', () => {
+  const oversized = expect.stringMatching(/longer than 100 bytes skipped/);
+
+  test('an NDJSON line over the limit is reported once with its line and skipped; the next lines are read', () => {
+    const long = JSON.stringify({ a: 'x'.repeat(500) });
+    for (const cuts of [[], [3, 50, 120, 300, 505]]) {
+      const r = read(`{"first":1}\n${long}\n{"next":2}\n`, cuts, 100);
+      expect(r.items).toEqual([{ value: { first: 1 }, line: 1 }, { value: { next: 2 }, line: 3 }]);
+      expect(r.problems).toEqual([{ line: 2, lost: true, message: oversized }]);
+    }
+  });
+
+  test('the limit counts UTF-8 bytes: 40 three-byte characters are over 100 bytes', () => {
+    const r = read(`${JSON.stringify({ a: '€'.repeat(40) })}\n{"ok":1}`, [], 100);
+    expect(r.items.map((i) => i.value)).toEqual([{ ok: 1 }]);
+    expect(r.problems).toEqual([{ line: 1, lost: true, message: oversized }]);
+  });
+
+  test('a line without a newline at the end of input is cut off at the limit, not kept whole', () => {
+    const r = read(`{"ok":1}\n{"a":"${'y'.repeat(1000)}`, [20, 40, 60, 200], 100);
+    expect(r.items).toEqual([{ value: { ok: 1 }, line: 1 }]);
+    expect(r.problems).toEqual([{ line: 2, lost: true, message: oversized }]);
+  });
+
+  test('an array element and a pretty-printed object over the limit are skipped; their neighbours are read', () => {
+    const big = { user_name: 'z'.repeat(300), note: 'a "quoted" \\ value' };
+    const array = JSON.stringify([{ a: 1 }, big, { b: 2 }], null, 2);
+    const seq = [{ log_id: 'first' }, big, { b: 2 }].map((v) => JSON.stringify(v, null, 2)).join('\n');
+    for (const [text, what] of [[array, 'array element'], [seq, 'JSON value']] as const) {
+      const whole = read(text, [], 100);
+      expect(whole.problems).toEqual([{ line: expect.any(Number), lost: true, message: expect.stringContaining(`${what} longer than 100 bytes`) }]);
+      expect(whole.items.map((i) => i.value)).toEqual(text === array ? [{ a: 1 }, { b: 2 }] : [{ log_id: 'first' }, { b: 2 }]);
+      for (let cut = 1; cut < text.length; cut += 17) expect(read(text, [cut, cut + 5, cut + 90], 100)).toEqual(whole);
+    }
+  });
+
+  test('the limit is checked: zero, negative and fractional limits are refused', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new JsonItemReader(() => undefined, () => undefined, { maxItemBytes: bad })).toThrow(RangeError);
+  });
+
+  test('items under the limit, cut anywhere, read the same as one push', () => {
+    const item = fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.string({ maxLength: 80 }), fc.integer()), { maxKeys: 4 });
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 6 }), fc.constantFrom('array', 'ndjson'), fc.array(fc.nat(600), { maxLength: 10 }), (items, shape, cuts) => {
+        const text = shape === 'array' ? JSON.stringify(items) : items.map((v) => JSON.stringify(v)).join('\n');
+        const whole = read(text, [], 120);
+        expect(read(text, cuts, 120)).toEqual(whole);
+        const expected = items.filter((v) => Buffer.byteLength(JSON.stringify(v)) <= 120);
+        expect(whole.items.map((i) => i.value)).toEqual(expected);
+        expect(whole.problems).toHaveLength(items.length - expected.length);
+      }),
+      { numRuns: 200 },
     );
   });
 });

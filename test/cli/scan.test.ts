@@ -163,12 +163,12 @@ describe('auth0-sigma scan', () => {
     expect(plain.stderr).not.toContain('scanning');
   });
 
-  test('rules skipped on purpose get a note; rules with errors are left out with their diagnostics', async () => {
+  test('rules skipped on purpose get a note; rules with errors are left out with their diagnostics, and fail the scan', async () => {
     const r = await run(['scan', '--rules', `${FIXTURES}/rules-bad`, `${LOGS}/stream.ndjson`]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // the other rules ran, but the scan is incomplete (--allow-rule-errors accepts it: test/cli/front-door.test.ts)
     expect(r.stderr).toContain("note: rule 'A Windows rule' (test/fixtures/cli/rules-bad/windows.yml:1) skipped: logsource product 'windows' is not auth0");
     expect(r.stderr).toMatch(/^test\/fixtures\/cli\/rules-bad\/bad\.yml:8:9: error: unknown modifier 'startwith'/m);
-    expect(r.stderr).toContain('warning: rules with errors are left out of this scan');
+    expect(r.stderr).toContain('error: 1 rule failed to load and was NOT evaluated');
     expect(summaryLine(r.stderr)).toContain('evaluated against 1 rule,');
     expect(lines(r.stdout)).toHaveLength(1); // the `s` event, matched by the good rule
   });

@@ -5,15 +5,18 @@
 // a pattern the prefilter emits that this evaluator cannot judge is a test failure, not a silent pass.
 //
 // Modelled:
+// - event-ruler's flattening (README "Compiled rules and JSON keys with dots", "JSON Array Matching"): the event
+//   becomes (path, leaf value) pairs with path segments joined by `.`, so a literal dotted key `{"a.b": 1}` and the
+//   nesting `{"a": {"b": 1}}` are the same field; arrays are crushed out (a field inside array elements is the field
+//   of the array); the pattern is flattened the same way, so `{"a": {"b": [..]}}` and `{"a.b": [..]}` are equal;
+// - array consistency (`rulesForJSONEvent`, what EventBridge uses): a match is refused when two fields of one
+//   conjunction come from objects in different elements of the same array;
 // - fields at one level AND together; the values listed for a field OR together; `$or` (2+ objects) ORs objects;
-// - the event must contain every field the pattern names, with the same nesting;
-// - a pattern value list applies to leaf values; an event array matches when any element matches (arrays of
-//   arrays are flattened, arrays of objects are searched element by element);
 // - types are strict: "200" ≠ 200, "true" ≠ true; null matches only null; "" only the empty string;
 // - prefix / suffix / equals-ignore-case, and prefix/suffix with equals-ignore-case, on strings only; ignore-case
 //   compares each pattern character with its lower- and upper-case form (event-ruler's EqualsIgnoreCaseParser);
 // - anything-but (string, number, list, prefix, suffix, equals-ignore-case) on present leaf values;
-// - exists true/false (leaf nodes only: an object, an empty array or a missing field do not "exist");
+// - exists true/false (leaf values only: an object, an empty array or a missing field do not "exist"; null does);
 // - numeric (JSON numbers only), wildcard (case-sensitive, `*` = any run, `\*` and `\\` escapes);
 // - cidr (IPv4 only).
 
@@ -21,78 +24,99 @@ export type EventPattern = Record<string, unknown>;
 
 type Leaf = string | number | boolean | null;
 
+/** One leaf of the flattened event, with the array elements its path went through (array id → element index). */
+interface FlatLeaf {
+  value: Leaf;
+  trail: Map<number, number>;
+}
+
+/** One field condition of a flattened pattern conjunction. */
+interface FieldCondition {
+  path: string;
+  matchers: unknown[];
+}
+
 export function matchesEventPattern(pattern: EventPattern, event: unknown): boolean {
-  return matchObject(pattern, event);
+  const leaves = flattenEvent(event);
+  return flattenPattern(pattern, '').some((conjunction) => satisfiable(conjunction, leaves));
 }
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function matchObject(pattern: EventPattern, event: unknown): boolean {
+/** path → leaves. Keys are joined with `.`; arrays (nested too) add no segment but record the element taken. */
+function flattenEvent(event: unknown): Map<string, FlatLeaf[]> {
+  const out = new Map<string, FlatLeaf[]>();
+  let nextArray = 0;
+  const visit = (value: unknown, path: string, trail: Map<number, number>): void => {
+    if (Array.isArray(value)) {
+      const id = nextArray++;
+      value.forEach((element, index) => visit(element, path, new Map(trail).set(id, index)));
+    } else if (isPlainObject(value)) {
+      for (const [key, child] of Object.entries(value)) visit(child, path === '' ? key : `${path}.${key}`, trail);
+    } else if (path !== '' && (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
+      (out.get(path) ?? out.set(path, []).get(path)!).push({ value, trail });
+    }
+  };
+  visit(event, '', new Map());
+  return out;
+}
+
+/** The pattern as a disjunction of conjunctions of field conditions (`$or` expanded). */
+function flattenPattern(pattern: EventPattern, prefix: string): FieldCondition[][] {
+  let conjunctions: FieldCondition[][] = [[]];
+  const and = (alternatives: FieldCondition[][]): void => {
+    conjunctions = conjunctions.flatMap((c) => alternatives.map((a) => [...c, ...a]));
+  };
   for (const [key, spec] of Object.entries(pattern)) {
     if (key === '$or' && Array.isArray(spec) && spec.length >= 2 && spec.every(isPlainObject)) {
-      if (!spec.some((alt) => matchObject(alt as EventPattern, event))) return false;
+      and(spec.flatMap((alt) => flattenPattern(alt as EventPattern, prefix)));
       continue;
     }
-    const values = fieldValues(event, key);
-    if (Array.isArray(spec)) {
-      if (!matchLeafList(spec, values)) return false;
-    } else if (isPlainObject(spec)) {
-      // A nested object pattern: some object value reached by `key` (arrays searched) must match it.
-      const objects = flattenObjects(values);
-      if (objects.length === 0) {
-        // Only patterns that accept absence (exists: false everywhere) match a missing subtree.
-        if (!matchObject(spec, {})) return false;
-      } else if (!objects.some((o) => matchObject(spec, o))) {
-        return false;
+    const path = `${prefix}${key}`;
+    if (Array.isArray(spec)) and([[{ path, matchers: spec }]]);
+    else if (isPlainObject(spec)) and(flattenPattern(spec, `${path}.`));
+    else throw new Error(`eventbridge-pattern: a field value must be an array or an object, got ${JSON.stringify(spec)} at '${key}'`);
+  }
+  return conjunctions;
+}
+
+/** Some choice of one leaf per condition (or none, for exists: false) whose array elements agree. */
+function satisfiable(conditions: FieldCondition[], leaves: Map<string, FlatLeaf[]>): boolean {
+  const choose = (i: number, trail: Map<number, number>): boolean => {
+    if (i === conditions.length) return true;
+    const { path, matchers } = conditions[i]!;
+    const candidates = leaves.get(path) ?? [];
+    for (const m of matchers) {
+      if (isPlainObject(m) && 'exists' in m) {
+        if (typeof m['exists'] !== 'boolean') throw new Error('eventbridge-pattern: exists takes true or false');
+        if (!m['exists']) {
+          if (candidates.length === 0 && choose(i + 1, trail)) return true;
+          continue;
+        }
       }
-    } else {
-      throw new Error(`eventbridge-pattern: a field value must be an array or an object, got ${JSON.stringify(spec)} at '${key}'`);
+      for (const leaf of candidates) {
+        const exists = isPlainObject(m) && 'exists' in m;
+        if (!exists && !matchLeaf(m, leaf.value)) continue;
+        const merged = mergeTrails(trail, leaf.trail);
+        if (merged && choose(i + 1, merged)) return true;
+      }
     }
-  }
-  return true;
-}
-
-function fieldValues(event: unknown, key: string): unknown[] {
-  if (Array.isArray(event)) return event.flatMap((e) => fieldValues(e, key));
-  if (isPlainObject(event) && Object.prototype.hasOwnProperty.call(event, key)) return [event[key]];
-  return [];
-}
-
-function flattenObjects(values: unknown[]): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(visit);
-    else if (isPlainObject(v)) out.push(v);
+    return false;
   };
-  values.forEach(visit);
-  return out;
+  return choose(0, new Map());
 }
 
-/** Leaf values (scalars) reached; objects are not leaves; arrays contribute their elements. */
-function leaves(values: unknown[]): Leaf[] {
-  const out: Leaf[] = [];
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(visit);
-    else if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out.push(v);
-  };
-  values.forEach(visit);
-  return out;
-}
-
-function matchLeafList(list: unknown[], values: unknown[]): boolean {
-  const ls = leaves(values);
-  for (const m of list) {
-    if (isPlainObject(m) && 'exists' in m) {
-      if (typeof m['exists'] !== 'boolean') throw new Error('eventbridge-pattern: exists takes true or false');
-      if ((ls.length > 0) === m['exists']) return true;
-      continue;
-    }
-    if (ls.length === 0) continue;
-    if (ls.some((v) => matchLeaf(m, v))) return true;
+/** The union of two array-element choices, or null when they disagree on an array. */
+function mergeTrails(a: Map<number, number>, b: Map<number, number>): Map<number, number> | null {
+  const out = new Map(a);
+  for (const [id, index] of b) {
+    const have = out.get(id);
+    if (have !== undefined && have !== index) return null;
+    out.set(id, index);
   }
-  return false;
+  return out;
 }
 
 function matchLeaf(m: unknown, v: Leaf): boolean {

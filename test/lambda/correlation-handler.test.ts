@@ -125,7 +125,9 @@ describe('Many failed logins from one IP address, on dynalite', () => {
     // The detection is logged with its group and window (it has no event of its own).
     const logged = telemetry.lines.filter((l) => l.message === 'detection');
     expect(logged).toHaveLength(1);
-    expect(logged[0].extra).toMatchObject({ rule_id: CORRELATION_ID, correlation: { group: { 'data.ip': '203.0.113.66' }, value: 10, window: c.window } });
+    expect(logged[0].extra).toMatchObject({ rule_id: CORRELATION_ID, correlation: { value: 10, window: c.window } });
+    // The field name is made log-safe by the pipeline (`data.ip`, or `data[.]ip` where it is defanged like log content).
+    expect(Object.entries((logged[0].extra as { correlation: { group: object } }).correlation.group)).toEqual([[expect.stringMatching(/^data(\.|\[\.\])ip$/), '203.0.113.66']]);
     expect(telemetry.total('EventsEvaluated')).toBe(12);
     // Per failed login one UpdateItem (the bucket) and one Query (window + group state); one conditional
     // UpdateItem (the alert-once marker) when it fires.

@@ -107,12 +107,18 @@ test('a non-matching event gives no publish and no PutEvents', async () => {
   expect(telemetry.total('EventsEvaluated')).toBe(1);
 });
 
+test('an event whose data.type is not a string is evaluated (no type-keyed rule matches it), not malformed', async () => {
+  const summary = await runInvocation(runtime, auth0Envelope({ type: 42 }, 'def456'));
+  expect(summary).toEqual({ evaluated: 1, malformed: 0, detections: 0 });
+  expect(telemetry.total('MalformedEvents')).toBe(0);
+});
+
 describe('malformed events', () => {
   const secret = 'p4ssw0rd-in-the-event';
   const cases: [string, unknown][] = [
     ['an envelope whose detail has no data', { 'detail-type': 'Auth0 log', source: 'aws.partner/auth0.com/x/auth0.logs', detail: { log_id: 'abc123', secret } }],
-    ['data.type that is not a string', auth0Envelope({ type: 42, secret }, 'def456')],
     ['a string', 'not an event'],
+    ['a number', 42],
     ['null', null],
   ];
   test.each(cases)('%s is counted and skipped without throwing', async (_name, event) => {

@@ -131,7 +131,9 @@ test('a delivery failure fails the sweep (its Errors alarm) and the detection is
   await expect(runSweep(sweepAt('2026-11-20T10:11:00.000Z'))).rejects.toThrow();
   const logged = telemetry.lines.filter((l) => l.message === 'detection');
   expect(logged).toHaveLength(1);
-  expect(logged[0].extra).toMatchObject({ rule_id: CORRELATION_ID, correlation: { group: { 'data.user_id': 'auth0|a' }, value: 2 } });
+  expect(logged[0].extra).toMatchObject({ rule_id: CORRELATION_ID, correlation: { value: 2 } });
+  // The field name is made log-safe by the pipeline (`data.user_id`, or `data[.]user_id` where it is defanged like log content).
+  expect(Object.entries((logged[0].extra as { correlation: { group: object } }).correlation.group)).toEqual([[expect.stringMatching(/^data(\.|\[\.\])user_id$/), 'auth0|a']]);
   expect(telemetry.total('PublishFailures')).toBe(1);
   // The other sink was still tried.
   expect(ebMock.commandCalls(PutEventsCommand)).toHaveLength(1);

@@ -78,6 +78,19 @@ describe('substituteMap', () => {
     ]);
   });
 
+  it('honours \\% escapes under expand: \\%plain%name% is the text %plain, then the placeholder name', () => {
+    expect(findPlaceholders('\\%plain%name%', true)).toEqual(['name']);
+    expect(substitutePlaceholders('\\%plain%name%', { name: 'X', plain: 'WRONG' }, true)).toBe('%plainX');
+    expect(substitutePlaceholders('a\\%b\\%c', {}, true)).toBe('a%b%c');
+    // An escaped backslash stays a wildcard escape; the % after it opens a placeholder.
+    expect(substitutePlaceholders('\\\\%n%', { n: 'v' }, true)).toBe('\\\\v');
+    // Without expand, the text is left alone.
+    expect(substitutePlaceholders('\\%plain%name%', { name: 'X' }, false)).toBe('\\%plain%name%');
+    const r = substituteMap([item('f', ['expand'], ['\\%plain%name%'])], { name: ['A', 'B'] });
+    expect(r.alternatives[0]![0]!.values).toEqual(['%plainA', '%plainB']);
+    expect(r.used).toEqual(['name']);
+  });
+
   it('drops expand, substitutes %name%, and warns when expand has nothing to expand', () => {
     const r = substituteMap([item('f', ['expand', 'startswith'], ['%p%'])], { p: 'x' });
     expect(r.alternatives[0][0]).toEqual({ field: 'f', modifiers: ['startswith'], values: ['x'], loc });

@@ -3,14 +3,17 @@
 
 import Ajv from 'ajv';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildFieldCatalog, buildValidationSchemas, serializeCatalog, type SchemaSource } from '../../scripts/gen-field-catalog';
+import {
+  buildFieldCatalog, buildValidationSchemas, DEFAULT_DOCUMENTED_CODES, readDocumentedCodes, serializeCatalog, type SchemaSource,
+} from '../../scripts/gen-field-catalog';
 import { findFixtureFiles, loadFixtureFile } from '../../lambda/sigma/fixtures';
 import { loadRules } from '../../lambda/sigma/loader';
 import {
-  FieldCatalog, fieldCatalog, lintRules, logTypesOf, nearestKnownPath, nearestLogType, schemaKnowsField,
+  FieldCatalog, fieldCatalog, lintRules, logTypesOf, nearestKnownPath, nearestLogType, nearestLogTypes, schemaKnowsField,
 } from '../../lambda/sigma/schema-lint';
-import type { ConditionNode, FieldItem, RuleModel, Scalar, SearchNode, SourceLocation, ValueModifier } from '../../lambda/sigma/types';
+import type { ConditionNode, CorrelationCondition, FieldItem, RuleModel, Scalar, SearchNode, SourceLocation, ValueModifier } from '../../lambda/sigma/types';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -102,7 +105,8 @@ describe('lint against the committed Auth0 catalog', () => {
       ['unknown-log-type', typo.loc, true],
       ['unknown-log-type', prefix.loc, false],
     ]);
-    expect(diagnostics[0]!.message).toContain("'seccfr' is not an Auth0 log type code");
+    expect(diagnostics[0]!.message).toBe("'seccfr' is not a documented Auth0 log type code (as of 2026-12-02)");
+    expect(diagnostics[0]!.message).not.toMatch(/never/);
     expect(nearestLogType('seccfr')).toBe('seccft');
     expect(nearestLogType('SAPII')).toBe('sapi');
     expect(nearestLogType('completely-unrelated')).toBeUndefined();
@@ -438,5 +442,110 @@ describe('the committed catalog file', () => {
     expect(file.source).toMatchObject({ repository: 'https://github.com/auth0/auth0-log-schemas', license: 'Apache-2.0' });
     expect(Object.keys(file.types).length).toBeGreaterThan(100);
     expect(serializeCatalog(file)).toBe(text);
+  });
+});
+
+// ---- documented codes without a schema, and the catalog's kinds of mistakes ----
+
+function correlation(condition: CorrelationCondition, type: 'event_count' | 'value_count' = 'event_count'): RuleModel {
+  return {
+    ...rule({ a: map(item('data.type', 's')) }),
+    kind: 'correlation',
+    detection: undefined,
+    id: `corr-${nextLine}`,
+    correlation: { type, rules: [], groupBy: ['data.ip'], timespanMs: 3600000, timespan: '1h', condition, aliases: {}, loc: at() },
+  };
+}
+
+describe('documented Auth0 type codes', () => {
+  it('knows every code of the committed list, schema file or not, and records where the list comes from', () => {
+    const documented = readDocumentedCodes(DEFAULT_DOCUMENTED_CODES);
+    const catalog = fieldCatalog();
+    for (const code of [...Object.keys(documented.table), ...Object.keys(documented.pages ?? {})]) expect({ code, known: catalog.hasType(code) }).toEqual({ code, known: true });
+    expect(catalog.hasSchema('signup_pwd_leak')).toBe(false);
+    expect(catalog.describe('signup_pwd_leak')).toBe('Breached Password on Signup');
+    expect(catalog.file.documentedSource).toEqual({ pages: documented.sources.map((s) => s.page), taken: documented.taken });
+    expect(documented.sources[0]!.page).toBe('https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes');
+  });
+
+  it('accepts signup_pwd_leak and checks its fields against every schema', () => {
+    const known = item('data.ip', '198.51.100.1');
+    const unknown = item('data.no_such_field_anywhere', 'x');
+    const diagnostics = lintRules([rule({ a: map(item('data.type', ['signup_pwd_leak', 'pwd_leak']), known, unknown) })]);
+    expect(diagnostics.map((d) => [d.code, d.field])).toEqual([['unknown-field', 'data.no_such_field_anywhere']]);
+    expect(logTypesOf(rule({ a: map(item('data.type', 'signup_pwd_leak')) }))).toEqual(['signup_pwd_leak']);
+  });
+
+  it('names every equally near code, and never says "never matches" of an unknown code', () => {
+    expect(nearestLogTypes('sx')).toEqual(['s', 'sd', 'si', 'ss', 'sv']);
+    expect(nearestLogTypes('signup_leak')).toEqual(['signup_pwd_leak']);
+    expect(nearestLogTypes('zz')).toEqual([]);
+    expect(nearestLogType('sx')).toBeUndefined();
+    const [d] = lintRules([rule({ a: map(item('data.type', 'sx')) })]);
+    expect(d).toMatchObject({ code: 'unknown-log-type', message: "'sx' is not a documented Auth0 log type code (as of 2026-12-02)" });
+    expect(d!.hint).toMatch(/^did you mean one of s \(.+\), sd \(.+\), si \(.+\), ss \(.+\) or sv \(.+\)\?$/);
+  });
+
+  it('adds to the generated catalog the documented codes that have no schema file, and checks the list file', () => {
+    const file = buildFieldCatalog([source('one', { type: 'object', properties: { type: { const: 'one' } } })], INFO, {
+      sources: [{ page: 'https://example.test/codes' }], taken: '2026-12-01', table: { one: 'One', two: 'Two' }, pages: { three: 'Three' },
+    });
+    expect(file.documented).toEqual({ three: 'Three', two: 'Two' });
+    expect(new FieldCatalog(JSON.parse(serializeCatalog(file))).codes).toEqual(['one', 'three', 'two']);
+    const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'codes-')), 'codes.json');
+    fs.writeFileSync(bad, JSON.stringify({ sources: [{ page: 'x' }], taken: 'yesterday', table: {} }));
+    expect(() => readDocumentedCodes(bad)).toThrow(`${bad}: 'taken' must be the date the lists were read, YYYY-MM-DD`);
+    fs.writeFileSync(bad, JSON.stringify({ sources: [{ page: 'x' }], taken: '2026-12-01', table: { 'Bad Code': 'x' } }));
+    expect(() => readDocumentedCodes(bad)).toThrow("'table.Bad Code'");
+  });
+});
+
+describe('mistakes found in real rules', () => {
+  it('warns that field: null on a field every Auth0 log has can never match, naming the likely cause', () => {
+    const typeNull = item('data.type', [null]);
+    const dateNull = item('data.date', [null]);
+    const diagnostics = lintRules([rule({ emptied: map(typeNull), other: map(item('data.type', 's')), dated: map(item('data.type', 's'), dateNull) },
+      or(id('emptied'), id('other'), id('dated')))]);
+    expect(diagnostics.map((d) => [d.code, d.identifier, d.field, d.loc])).toEqual([
+      ['null-on-always-present-field', 'emptied', 'data.type', typeNull.loc],
+      ['null-on-always-present-field', 'dated', 'data.date', dateNull.loc],
+    ]);
+    expect(diagnostics[0]!.message).toBe("'data.type: null' never holds (every Auth0 log has data.type): selection 'emptied' can never match");
+    expect(diagnostics[0]!.hint).toMatch(/YAML list whose items are all commented out/);
+    // Fields Auth0 does not always write: null is a meaningful "missing" test.
+    expect(lintRules([rule({ a: map(item('data.type', 's'), item('data.user_id', [null])) })])).toEqual([]);
+  });
+
+  it('warns that a count condition every group meets alerts on every group', () => {
+    const warned = (c: CorrelationCondition, type?: 'event_count' | 'value_count'): string[] =>
+      lintRules([correlation(c, type)]).filter((d) => d.code === 'correlation-every-group').map((d) => d.message);
+    expect(warned({ gte: 1 })).toEqual([
+      "condition 'gte: 1' holds for every group (every group has at least one event): this event_count correlation alerts on every group of 'data.ip' within 1h",
+    ]);
+    expect(warned({ gt: 0 })).toHaveLength(1);
+    expect(warned({ gte: 0, field: 'data.user_name' }, 'value_count')[0]).toMatch(/at least zero distinct values/);
+    expect(warned({ gte: 1, field: 'data.user_agent' }, 'value_count')[0]).toMatch(/every group whose events carry 'data.user_agent'/);
+    expect(warned({ gte: 2 })).toEqual([]);
+    expect(warned({ gt: 1 })).toEqual([]);
+    expect(warned({ gte: 1, lte: 5 })).toEqual([]);
+    expect(warned({ lt: 3 })).toEqual([]);
+  });
+
+  it('warns that a not over a path Auth0 never writes excludes nothing, and only then', () => {
+    const selection = map(item('data.type', 'sapi'), item('data.description', 'Update Brute-force settings'));
+    const wrongPath = map(item('data.request.body.allowlist', '192.0.2.0/24'));
+    const [fieldWarning, negation] = lintRules([rule({ selection, filter: wrongPath }, and(id('selection'), not(id('filter'))))]);
+    expect(fieldWarning!.code).toBe('unknown-field');
+    expect(negation).toMatchObject({ code: 'negation-excludes-nothing', identifier: 'filter', field: 'data.request.body.allowlist' });
+    expect(negation!.message).toMatch(/^'not filter' never excludes anything: field 'data.request.body.allowlist' is not in the Auth0 schema of log type sapi/);
+    const rightPath = map(item('data.details.request.body.allowlist', '192.0.2.0/24'));
+    expect(lintRules([rule({ selection, filter: rightPath }, and(id('selection'), not(id('filter'))))])).toEqual([]);
+    // exists: false and null hold on a missing field: the filter may exclude something.
+    const absent = map(item('data.request.body.allowlist', false, ['exists']));
+    expect(lintRules([rule({ selection, filter: absent }, and(id('selection'), not(id('filter'))))]).map((d) => d.code)).toEqual(['unknown-field']);
+    // One alternative of an or-filter may still match: no negation warning.
+    const either = map(item('data.details.request.body.allowlist', 'x'));
+    expect(lintRules([rule({ selection, filter: wrongPath, other: either }, and(id('selection'), not(or(id('filter'), id('other')))))])
+      .map((d) => d.code)).toEqual(['unknown-field']);
   });
 });

@@ -21,7 +21,7 @@ const errors = (r: LoadResult): Diagnostic[] => r.diagnostics.filter((d) => d.se
 const HEADER = ['title: Test rule', 'id: 6f1c2a3b-1111-4222-8333-444455556666', 'level: high', 'logsource:', '  product: auth0'];
 
 describe('rule metadata', () => {
-  it('builds the model and keeps every top-level key except detection in meta', () => {
+  it('builds the model and keeps every top-level key but detection, id, title, level and tags in meta', () => {
     const r = load([
       ...HEADER, // lines 1-5
       'status: experimental',
@@ -43,7 +43,8 @@ describe('rule metadata', () => {
       status: 'experimental', description: 'something', tags: ['attack.t1528'], falsepositives: ['Admins'], fields: ['data.ip'],
       references: [], file: FILE, line: 1, docIndex: 0, alerts: true, placeholders: [],
     });
-    expect(Object.keys(rule.meta)).toEqual(['title', 'id', 'level', 'logsource', 'status', 'description', 'tags', 'falsepositives', 'fields', 'explanation', 'date']);
+    // id, title, level and tags travel in the rule summary of every detection, so meta does not repeat them.
+    expect(Object.keys(rule.meta)).toEqual(['logsource', 'status', 'description', 'falsepositives', 'fields', 'explanation', 'date']);
     // Dates stay as written: the model is plain JSON.
     expect(rule.meta.date).toBe('2025-07-11');
     expect(JSON.parse(JSON.stringify(r.model))).toEqual(r.model);
@@ -146,7 +147,11 @@ describe('enablement', () => {
 
   it('enables auth0 rules and rules without logsource, and does not validate skipped ones', () => {
     expect(load(['title: A', 'level: low', 'logsource: {product: auth0}', ...body]).model.rules).toHaveLength(1);
-    expect(load(['title: B', 'level: low', ...body]).model.rules).toHaveLength(1);
+    const noLogsource = load(['title: B', 'level: low', ...body]);
+    expect(noLogsource.model.rules).toHaveLength(1);
+    // The specification requires logsource: still enabled, with a warning (which --strict turns into an error).
+    expect(only(noLogsource, 'missing-logsource')).toMatchObject({ severity: 'warning', loc: { line: 1 } });
+    expect(only(noLogsource, 'missing-logsource').message).toBe('the rule has no logsource (the Sigma specification requires one)');
     // A broken detection in a rule for another product is not reported: the rule does not run here.
     const r = load(['title: C', 'level: low', 'logsource: {product: okta}', 'detection:', '  sel: 5', '  condition: nope']);
     expect(errors(r)).toEqual([]);

@@ -152,14 +152,20 @@ export function defineStoreContract(name: string, open: () => Promise<StoreHandl
       for (const w of rest) await store.completeWindow(w);
     });
 
-    test('sums keep tiny and huge numbers', async () => {
+    test('sums keep tiny and large storable numbers; an unstorable sum is refused before any write', async () => {
       const { store } = handle;
       const ref = freshRef();
       await store.addAndRead(ref, 1, { count: 1, sum: 1e-7 }, 0, 10, opts);
       const read = await store.addAndRead(ref, 1, { count: 1, sum: 2.5e-7 }, 0, 10, opts);
       expect(read.buckets[0].sum).toBeCloseTo(3.5e-7, 15);
-      const big = await store.addAndRead(freshRef(), 1, { count: 1, sum: 1.5e25 }, 0, 10, opts);
-      expect(big.buckets[0].sum).toBe(1.5e25);
+      const big = await store.addAndRead(freshRef(), 1, { count: 1, sum: 1e15 }, 0, 10, opts);
+      expect(big.buckets[0].sum).toBe(1e15);
+      // The engine never passes these (lambda/sigma/correlation-limits.ts); both stores refuse them alike.
+      const refused = freshRef();
+      for (const sum of [1.5e25, 1e200, Number.NaN, Infinity]) {
+        await expect(store.addAndRead(refused, 1, { count: 1, sum }, 0, 10, opts)).rejects.toThrow(RangeError);
+      }
+      expect((await store.read(refused, 0, 10)).buckets).toEqual([]);
     });
 
     test('calls are counted', async () => {

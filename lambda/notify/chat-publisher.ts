@@ -1,0 +1,41 @@
+// Posts detections at or above the chat minimum level to the chat topic, one SNS message per detection whose
+// whole body is the custom notification JSON (chat-message.ts). AWS Chatbot subscribes to the topic itself, so
+// SNS subscription filter policies cannot pick levels for it: the level filter is applied here.
+
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { DetectionItem, DetectionSink } from '../pipeline-types';
+import type { Level } from '../sigma/types';
+import { buildChatNotification } from './chat-message';
+import { DeliveryError, errorText } from './delivery-error';
+import { levelAtLeast } from './detection-text';
+
+export interface ChatNotifierOptions {
+  topicArn: string;
+  minLevel: Level;
+  auth0Domain?: string;
+}
+
+export class ChatNotifier implements DetectionSink {
+  readonly name = 'chat';
+
+  constructor(
+    private readonly client: SNSClient,
+    private readonly options: ChatNotifierOptions,
+  ) {}
+
+  async deliver(items: DetectionItem[]): Promise<void> {
+    const selected = items.flatMap((item, index) => (levelAtLeast(item.detection.rule.level, this.options.minLevel) ? [index] : []));
+    // Every message is attempted even when one fails; then the failed ones are thrown (the ledger retries those).
+    const results = await Promise.allSettled(selected.map((index) => {
+      const item = items[index];
+      const notification = buildChatNotification(item.detection, { event: item.event, auth0Domain: this.options.auth0Domain });
+      return this.client.send(new PublishCommand({ TopicArn: this.options.topicArn, Message: JSON.stringify(notification) }));
+    }));
+    const failures = results.flatMap((result, k) => {
+      if (result.status === 'fulfilled') return [];
+      const item = items[selected[k]];
+      return [{ ruleId: item.detection.rule.id, logId: item.detection.log_id, error: errorText(result.reason), index: selected[k] }];
+    });
+    if (failures.length > 0) throw new DeliveryError(this.name, failures);
+  }
+}

@@ -1,0 +1,86 @@
+// Imports detections into AWS Security Hub as findings (securityhub-finding.ts builds them). BatchImportFindings
+// takes at most 100 findings per call and can partly fail (FailedCount > 0, FailedFindings naming each failed
+// Id) while the call succeeds: those findings are retried with backoff, and what still fails is thrown as a
+// DeliveryError with the item indexes, so the delivery ledger retries exactly those (the others are marked sent).
+// Detections below the configured minimum level are not imported (and count as delivered).
+
+import { BatchImportFindingsCommand, type AwsSecurityFinding, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import type { DetectionItem, DetectionSink } from '../pipeline-types';
+import type { Level } from '../sigma/types';
+import { DeliveryError, errorText } from './delivery-error';
+import { levelAtLeast } from './detection-text';
+import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './retry';
+import { buildFinding } from './securityhub-finding';
+
+export const MAX_FINDINGS_PER_CALL = 100;
+
+export interface SecurityHubNotifierOptions {
+  /** `arn:aws:securityhub:<region>:<account>:product/<account>/default`. */
+  productArn: string;
+  minLevel: Level;
+  auth0Domain?: string;
+  backoff?: Partial<BackoffOptions>;
+  /** Import time (tests). Default: the wall clock. */
+  clock?: () => number;
+}
+
+export class SecurityHubNotifier implements DetectionSink {
+  readonly name = 'securityhub';
+  private readonly backoff: BackoffOptions;
+
+  constructor(
+    private readonly client: SecurityHubClient,
+    private readonly options: SecurityHubNotifierOptions,
+  ) {
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  }
+
+  async deliver(items: DetectionItem[]): Promise<void> {
+    const now = new Date((this.options.clock ?? Date.now)());
+    const failures: { ruleId: string; logId?: string; error: string; index: number }[] = [];
+    const selected = items.flatMap((item, index) => (levelAtLeast(item.detection.rule.level, this.options.minLevel) ? [index] : []));
+    const findings = new Map<number, AwsSecurityFinding>();
+    for (const index of selected) {
+      const item = items[index];
+      try {
+        findings.set(index, buildFinding(item.detection, { productArn: this.options.productArn, event: item.event, auth0Domain: this.options.auth0Domain, now }));
+      } catch (err) {
+        failures.push({ ruleId: item.detection.rule.id, logId: item.detection.log_id, error: errorText(err), index });
+      }
+    }
+    const indexes = [...findings.keys()];
+    for (let start = 0; start < indexes.length; start += MAX_FINDINGS_PER_CALL) {
+      const batch = indexes.slice(start, start + MAX_FINDINGS_PER_CALL);
+      let failed: Map<number, string>;
+      try {
+        failed = await this.importWithRetry(batch.map((i) => findings.get(i)!));
+      } catch (err) {
+        // A thrown call (throttled, access denied, Security Hub not enabled; the SDK has retried it) fails this
+        // batch only; the batches before it were imported.
+        failed = new Map(batch.map((_, k) => [k, errorText(err)]));
+      }
+      for (const [k, error] of failed) {
+        const item = items[batch[k]];
+        failures.push({ ruleId: item.detection.rule.id, logId: item.detection.log_id, error, index: batch[k] });
+      }
+    }
+    if (failures.length > 0) throw new DeliveryError(this.name, failures);
+  }
+
+  /** Returns the findings (index in `batch` → error) that still failed after every attempt. */
+  private async importWithRetry(batch: AwsSecurityFinding[]): Promise<Map<number, string>> {
+    let pending = batch.map((_, i) => i);
+    const lastError = new Map<number, string>();
+    for (let attempt = 0; attempt < this.backoff.maxAttempts && pending.length > 0; attempt++) {
+      if (attempt > 0) await (this.backoff.sleep ?? sleep)(backoffDelay(attempt, this.backoff));
+      const response = await this.client.send(new BatchImportFindingsCommand({ Findings: pending.map((i) => batch[i]) }));
+      if (!response.FailedCount) return new Map();
+      // Failed findings are named by Id; a failed count without a usable list fails the whole attempt.
+      const failedIds = new Map((response.FailedFindings ?? []).map((f) => [f.Id, `${f.ErrorCode ?? 'Failed'}: ${f.ErrorMessage ?? ''}`.slice(0, 300)]));
+      const stillFailing = failedIds.size === 0 ? pending : pending.filter((i) => failedIds.has(batch[i].Id));
+      for (const i of stillFailing) lastError.set(i, failedIds.get(batch[i].Id) ?? `FailedCount ${response.FailedCount}`);
+      pending = stillFailing;
+    }
+    return new Map(pending.map((i) => [i, lastError.get(i) ?? 'failed']));
+  }
+}

@@ -1,0 +1,221 @@
+// Running a published catalog next to the project's rules, through the real CLI: several rule sources, the
+// detection config file (--config), overrides and Sigma filters in check, scan, explain and test. The last block
+// runs Auth0's catalog as published from ../shared (skipped, with a message, where that folder is absent).
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO, lines, run } from './helpers';
+
+const CATALOG = 'test/fixtures/catalog';
+const CONFIG = `${CATALOG}/auth0-sigma.yml`;
+const EVENTS = `${CATALOG}/logs/catalog-events.ndjson`;
+const SEED = '--set=api_explorer_client_id=ApiExpl0rerClient0123456789abcdeF';
+const M2M_ID = 'c0a1b2c3-0000-4000-8000-000000000001';
+
+function tempConfig(text: string): { file: string; dir: string; done: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'auth0-sigma-config-'));
+  const file = path.join(dir, 'auth0-sigma.yml');
+  fs.writeFileSync(file, text);
+  return { file, dir, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+describe('several rule sources and the detection config', () => {
+  test('check --rules rules --rules <catalog>: the seed rule arriving twice loads once, with a note', async () => {
+    const r = await run(['check', '--rules', 'rules', '--rules', `${CATALOG}/upstream`, SEED, '--set', 'trusted_client_id=T1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^test\/fixtures\/catalog\/upstream\/api_explorer_token_copy\.yml:3:1: note: rule 90a9a856-716d-11f0-bb81-723487b9527c is also in rules\/api_explorer_token_copy\.yml:1 with the same detection logic: loaded once, from rules\/api_explorer_token_copy\.yml \(the first rule source\); fields that differ: /m);
+    expect(r.stdout).not.toContain('also used by');
+    expect(r.stdout).toMatch(/^check passed: 0 errors/m);
+  });
+
+  test('the same id with other logic fails check, naming both files', async () => {
+    const r = await run(['check', '--rules', 'rules', '--rules', `${CATALOG}/upstream-conflict`, SEED]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^test\/fixtures\/catalog\/upstream-conflict\/api_explorer_token_copy\.yml:2:1: error: the id 90a9a856-716d-11f0-bb81-723487b9527c is also used by '.*' \(rules\/api_explorer_token_copy\.yml:1\) with different detection logic \(detection, level differ\)/m);
+  });
+
+  test('check --config: rule sources from the file, overrides, filters and every placeholder with its rules', async () => {
+    const r = await run(['check', '--config', CONFIG]);
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout);
+    expect(out).toContain('test/fixtures/catalog/upstream/m2m_grant_updated.yml:2:1: note: level high (was medium) set by the override at test/fixtures/catalog/auth0-sigma.yml:10 (rule \'Management API scopes granted to an application (fixture)\')');
+    expect(out).toContain("  skipped test/fixtures/catalog/upstream/signup_from_test_network.yml:1 'Signup from the documentation network (fixture)': disabled by the override at test/fixtures/catalog/auth0-sigma.yml:12");
+    expect(out).toContain('filters applied to 2 rules:');
+    expect(out).toContain(`  'Management API scopes granted to an application (fixture)' (${M2M_ID}): 'The deploy pipeline updates client grants' (test/fixtures/catalog/auth0-sigma.yml:15)`);
+    expect(out).toContain('placeholders the rules need (0 without a value):');
+    expect(out).toContain("  deploy_client_id        set      test/fixtures/catalog/auth0-sigma.yml:15 'The deploy pipeline updates client grants'");
+    expect(out[out.length - 1]).toBe('check passed: 0 errors, 0 warnings');
+
+    // --set overrides a config value; a placeholder without a value is listed as such and fails check.
+    const missing = tempConfig(`rules: [${path.join(REPO, CATALOG, 'upstream')}]\n`);
+    try {
+      const m = await run(['check', '--config', missing.file, SEED]);
+      expect(m.code).toBe(1);
+      expect(m.stdout).toMatch(/^ {2}trusted_client_id +NOT SET +test\/fixtures\/catalog\/upstream\/m2m_grant_updated\.yml:2 'Management API scopes granted/m);
+      expect(m.stdout).toMatch(/^placeholders the rules need \(1 without a value\):$/m);
+    } finally {
+      missing.done();
+    }
+  });
+
+  test('a broken config file is a usage error listing every located problem', async () => {
+    const bad = tempConfig('rules: [./nowhere]\noverides:\n  x: {level: high}\nplaceholders:\n  a: 1\n');
+    try {
+      const r = await run(['check', '--config', bad.file]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/auth0-sigma\.yml:1:9: error: rule source '\.\/nowhere' does not exist/);
+      expect(r.stderr).toMatch(/auth0-sigma\.yml:2:1: error: unknown key 'overides' — did you mean 'overrides'\?/);
+      expect(r.stderr).toMatch(/auth0-sigma\.yml:5:6: warning: placeholder 'a': YAML read 1 as a number/);
+      expect(r.stderr).toContain('auth0-sigma: the --config file has 2 error(s)');
+    } finally {
+      bad.done();
+    }
+  });
+
+  test('a filter naming no loaded rule is a warning, an error with --strict', async () => {
+    const cfg = tempConfig([
+      `rules: [${path.join(REPO, CATALOG, 'upstream')}]`,
+      'placeholders: {trusted_client_id: T1, api_explorer_client_id: A1}',
+      'filters:',
+      '  - title: Typo in the rule id',
+      '    filter:',
+      '      rules: [c0a1b2c3-0000-4000-8000-00000000000x]',
+      '      s: {data.ip: 192.0.2.1}',
+      '      condition: not s',
+    ].join('\n'));
+    try {
+      const r = await run(['check', '--config', cfg.file]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/auth0-sigma\.yml:6:15: warning: filter 'Typo in the rule id': no rule has the id or name 'c0a1b2c3-0000-4000-8000-00000000000x', so it filters nothing/);
+      const strict = await run(['check', '--strict', '--config', cfg.file]);
+      expect(strict.code).toBe(1);
+      expect(strict.stdout).toMatch(/auth0-sigma\.yml:6:15: error: filter 'Typo in the rule id'/);
+    } finally {
+      cfg.done();
+    }
+  });
+
+  test('scan --config: overrides and filters decide what is detected and at which level', async () => {
+    const r = await run(['scan', '--format', 'json', '--config', CONFIG, EVENTS]);
+    expect(r.code).toBe(0);
+    const detections = lines(r.stdout).map((l) => JSON.parse(l) as { rule: { id: string; level: string }; log_id?: string; correlation?: { group: Record<string, string>; value: number } });
+    const summary = detections.map((d) => [d.rule.id, d.rule.level, d.log_id ?? JSON.stringify(d.correlation?.group), d.correlation?.value ?? null]);
+    expect(summary).toEqual([
+      // Not the deploy pipeline's update (config filter), not the trusted client's (the rule's own filter).
+      [M2M_ID, 'high', '900202612010000000000000', null],
+      ['90a9a856-716d-11f0-bb81-723487b9527c', 'medium', '900202612010000000000010', null],
+      // The office IP's three failures are filtered out of the count (filter file in a rule source).
+      ['c0a1b2c3-0000-4000-8000-000000000003', 'high', '{"data.ip":"203.0.113.5"}', 3],
+    ]);
+    expect(r.stderr).toContain("note: rule 'Signup from the documentation network (fixture)' (test/fixtures/catalog/upstream/signup_from_test_network.yml:1) skipped: disabled by the override at test/fixtures/catalog/auth0-sigma.yml:12");
+  });
+
+  test('explain names the filter that suppressed a match', async () => {
+    const suppressed = await run(['explain', '--config', CONFIG, '--rule', M2M_ID, '--index', '1', EVENTS]);
+    expect(suppressed.code).toBe(1);
+    expect(suppressed.stdout).toContain('condition: (selection and not filter_trusted) and (not filter:the_deploy_pipeline_updates_client_grant:deploy_pipeline)');
+    expect(lines(suppressed.stdout).pop()).toBe("result: NO MATCH (suppressed by filter 'The deploy pipeline updates client grants' (test/fixtures/catalog/auth0-sigma.yml:15))");
+
+    const plain = await run(['explain', '--config', CONFIG, '--rule', M2M_ID, '--index', '2', EVENTS]);
+    expect(lines(plain.stdout).pop()).toBe('result: NO MATCH');
+    const match = await run(['explain', '--config', CONFIG, '--rule', M2M_ID, '--index', '0', EVENTS]);
+    expect(lines(match.stdout).pop()).toBe('result: MATCH');
+  });
+
+  test('test: a filter file\'s fixtures run the rules it filters, with --config or with the folders', async () => {
+    for (const args of [['test', '--config', CONFIG], ['test', '--rules', `${CATALOG}/upstream`, '--rules', `${CATALOG}/filters`]]) {
+      const r = await run(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('  ✓ Failed login (fixture base rule) › no_match #1');
+      expect(r.stdout).toContain('  ✓ Burst of failed logins from one IP (fixture) › sequence #1');
+      expect(r.stdout).toMatch(/^3 passed, 0 failed$/m);
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------------------
+// Auth0's catalog as published (../shared/auth0-customer-detections/detections), never copied into the repo.
+
+const PUBLISHED = path.resolve(REPO, '..', 'shared', 'auth0-customer-detections', 'detections');
+const havePublished = fs.existsSync(PUBLISHED);
+if (!havePublished) {
+  // eslint-disable-next-line no-console
+  console.warn(`skipping the published-catalog tests: ${PUBLISHED} is absent (clone github.com/auth0/auth0-customer-detections there to run them)`);
+}
+const describePublished = havePublished ? describe : describe.skip;
+
+describePublished("Auth0's published catalog next to rules/", () => {
+  const NO_LEVEL_RULE = '27d3b46e-3a2e-48e9-95bb-4622101572b9'; // Too many failed authorization requests ... (no level)
+  const TENANT_URL_RULE = '466073e8-7171-11f0-858f-723487b9527c'; // use of the Auth0 tenant name URL
+  const placeholders = [
+    'placeholders:',
+    '  api_explorer_client_id: ApiExpl0rerClient0123456789abcdeF',
+    '  global_client_id: GlobalClient00000000000000000001',
+    '  trusted-client_id-1: TrustedClient0000000000000000001',
+    '  trusted-client_id-2: TrustedClient0000000000000000002',
+    '  your-tenant-domain: acme-prod.us.auth0.com',
+    '  your-tenant-url: acme-prod.us.auth0.com',
+  ];
+
+  test('check --rules rules --rules <catalog> with a config holding its placeholders passes', async () => {
+    const cfg = tempConfig(placeholders.join('\n'));
+    try {
+      const r = await run(['check', '--rules', 'rules', '--rules', PUBLISHED, '--config', cfg.file]);
+      expect(r.stdout).toMatch(/^check passed: 0 errors/m);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/risk_of_copying_the_most_powerful_token\.yml:1:1: note: rule 90a9a856-716d-11f0-bb81-723487b9527c is also in rules\/api_explorer_token_copy\.yml:1 with the same detection logic: loaded once, from rules\/api_explorer_token_copy\.yml \(the first rule source\); fields that differ: splunk, prevention/);
+      for (const name of ['api_explorer_client_id', 'global_client_id', 'trusted-client_id-1', 'trusted-client_id-2', 'your-tenant-domain', 'your-tenant-url']) {
+        expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +set `, 'm'));
+      }
+      expect(r.stdout).toMatch(/^placeholders the rules need \(0 without a value\):$/m);
+
+      // Without the config, the same command lists what is missing instead.
+      const bare = await run(['check', '--rules', 'rules', '--rules', PUBLISHED, SEED]);
+      expect(bare.code).toBe(1);
+      expect(bare.stdout).toMatch(/^ {2}your-tenant-url +NOT SET +.*use_of_auth0_tenant_name_url\.yml:1 /m);
+    } finally {
+      cfg.done();
+    }
+  });
+
+  test('overrides and filters work on catalog rules', async () => {
+    const cfg = tempConfig([
+      `rules: [${path.join(REPO, 'rules')}, ${PUBLISHED}]`,
+      ...placeholders,
+      'overrides:',
+      `  ${NO_LEVEL_RULE}: {level: high}`,
+      `  ${TENANT_URL_RULE}: {enabled: false}`,
+      'filters:',
+      '  - title: Our QA robot sends malformed authorize requests',
+      '    filter:',
+      `      rules: [${NO_LEVEL_RULE}]`,
+      '      qa_robot:',
+      '        data.client_id: QaRobotClient0000000000000000001',
+      '      condition: not qa_robot',
+    ].join('\n'));
+    const logs = path.join(cfg.dir, 'logs.ndjson');
+    const failed = (clientId: string, n: number) => JSON.stringify({
+      log_id: `9002026120200000000000000000000${n}`,
+      data: { type: 'f', date: '2026-12-02T09:00:00.000Z', description: 'Unknown client: x', client_id: clientId, ip: '203.0.113.5' },
+    });
+    const tenantUrl = JSON.stringify({ log_id: '90020261202000000000000000000009', data: { type: 's', date: '2026-12-02T09:00:00.000Z', hostname: 'acme-prod.us.auth0.com' } });
+    fs.writeFileSync(logs, [failed('QaRobotClient0000000000000000001', 1), failed('SomeApp000000000000000000000001', 2), tenantUrl].join('\n'));
+    try {
+      const checked = await run(['check', '--config', cfg.file]);
+      expect(checked.code).toBe(0);
+      expect(checked.stdout).toMatch(/many_failed_authorization_requests\.yml:1:1: note: level high \(was medium\) set by the override/);
+      expect(checked.stdout).not.toMatch(/many_failed_authorization_requests\.yml:1:1: warning: the rule has no level/);
+
+      const scanned = await run(['scan', '--format', 'json', '--config', cfg.file, logs]);
+      const found = lines(scanned.stdout).map((l) => JSON.parse(l) as { rule: { id: string; level: string }; log_id: string });
+      expect(found.filter((d) => d.rule.id === NO_LEVEL_RULE).map((d) => [d.log_id, d.rule.level])).toEqual([['90020261202000000000000000000002', 'high']]);
+      expect(found.some((d) => d.rule.id === TENANT_URL_RULE)).toBe(false);
+
+      const explained = await run(['explain', '--config', cfg.file, '--rule', NO_LEVEL_RULE, logs]);
+      expect(lines(explained.stdout).pop()).toMatch(/^result: NO MATCH \(suppressed by filter 'Our QA robot sends malformed authorize requests' \(.*auth0-sigma\.yml:\d+\)\)$/);
+    } finally {
+      cfg.done();
+    }
+  });
+});
