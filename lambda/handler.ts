@@ -19,6 +19,7 @@ import { CompiledRuleSet } from './sigma/ruleset';
 import type { Correlator } from './sigma/correlation';
 import type { RuleSetModel } from './sigma/types';
 import { PowertoolsTelemetry } from './telemetry';
+import { tenantPipelines, type TenantBundle, type TenantRouter } from './tenants';
 
 export interface HandlerDependencies {
   model?: RuleSetModel;
@@ -50,6 +51,8 @@ export interface DetectorRuntime {
   reliability?: Reliability;
   /** The sinks as the pipeline uses them (wrapped exactly-once when `reliability` is set), for their counters. */
   sinks?: readonly DetectionSink[];
+  /** Several tenants (lambda/tenants.ts): routes each record to its tenant's pipeline; `pipeline` is then unused. */
+  router?: TenantRouter;
 }
 
 /** Builds the pipeline from the Lambda environment (the construct sets these variables). */
@@ -69,7 +72,11 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env, deps: Handle
     rules: model.rules.length, sinks: sinks.map((s) => s.name), correlations: correlation !== undefined,
     exactlyOnce: reliability !== undefined, stormControl: reliability?.storm !== undefined,
   });
-  return { pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation, gate: deps.gate }), telemetry, model, correlator, reliability, sinks };
+  const tenants = tenantPipelines((model as TenantBundle).tenants, { env, clients: deps, telemetry, reliability, correlation, gate: deps.gate });
+  return {
+    pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation, gate: deps.gate }), telemetry, model, correlator, reliability,
+    sinks: tenants?.sinks ?? sinks, router: tenants?.router,
+  };
 }
 
 /** Runs one invocation: a single EventBridge event, or an array of them (redrive, tests). */
@@ -82,7 +89,7 @@ export async function runInvocation(runtime: DetectorRuntime, event: unknown, la
   const countersBefore = readCounters(runtime.sinks, runtime.correlator);
   try {
     for (const record of records) {
-      const outcome: RecordOutcome = await runtime.pipeline.processRecord(record);
+      const outcome: RecordOutcome = await (runtime.router?.pipelineFor(record) ?? runtime.pipeline).processRecord(record);
       if (outcome.status === 'malformed') summary.malformed++;
       else {
         summary.evaluated++;

@@ -109,7 +109,8 @@ export function readChannelConfig(get: (key: string) => unknown, problems: strin
   const slack = readSlack(text, problems);
   const teams = readTeams(text, problems);
   const chatMinLevel = level('chatMinLevel', CHANNEL_DEFAULTS.chatMinLevel);
-  if (!slack && !teams && text('chatMinLevel') !== undefined) {
+  const chatKeysGiven = ['slackWorkspaceId', 'slackChannelId', 'teamsTeamId', 'teamsChannelId', 'teamsTenantId'].some((key) => text(key) !== undefined);
+  if (!chatKeysGiven && text('chatMinLevel') !== undefined) {
     problems.push("'chatMinLevel' is set but no chat channel is: set 'slackWorkspaceId' and 'slackChannelId', or the three 'teams...' keys");
   }
   return { dashboard, securityHub, securityHubMinLevel, slack, teams, chatMinLevel };

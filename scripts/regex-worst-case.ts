@@ -11,8 +11,10 @@
 
 import * as path from 'node:path';
 import { compileFieldItem, splitInlineFlags } from '../lambda/sigma/modifiers';
-import { regexEngineOf } from '../lambda/sigma/regex-engine';
-import { loadRules } from '../lambda/sigma/loader';
+import { compileRegex, regexEngineOf } from '../lambda/sigma/regex-engine';
+import { loadRules, loadRulesFromText } from '../lambda/sigma/loader';
+import { DEFAULT_REGEX_BUDGET } from '../lambda/sigma/budget';
+import { CompiledRuleSet, newMatchReport } from '../lambda/sigma/ruleset';
 import { compilePattern } from '../lambda/sigma/wildcards';
 import { DEFAULT_ENGINE_OPTIONS, type FieldItem, type NormalizedEvent, type RuleModel, type SearchNode } from '../lambda/sigma/types';
 
@@ -214,4 +216,52 @@ function main(): void {
   console.log(`re shapes (cubic and exponential) at ${cap} characters: worst ${worst.toFixed(2)} ms (target ≤ ${TARGET_MS} ms): ${worst <= TARGET_MS ? 'met' : 'NOT met'}`);
 }
 
+/**
+ * The per-event budget at work: one event with 200 hostile values against one costly pattern at a time, each
+ * value as long as the cap allows but no longer than what fits the whole budget (so that the most expensive
+ * pattern still runs once). Patterns with large automata and an input that keeps the DFA cache missing (the
+ * linear engine's slowest regime). Reported: cold (a new rule set: the Lambda's first hostile event) and warm.
+ */
+const BUDGET_PATTERNS = [
+  '[a-q][^u-z]{13}x', '(a|b)*a(a|b){20}', '(?:\\w+\\s+){5,30}zz', '(?:[a-z]+\\s+){50,100}zz', '(?:[a-z]+\\s+){200,300}zz',
+  '(?:[a-z]+\\s+){900,1000}zz',
+];
+
+function hostileText(length: number, seed: number): string {
+  const alphabet = 'ab cxyz';
+  let state = seed;
+  let text = '';
+  for (let i = 0; i < length; i++) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    text += alphabet[state % alphabet.length];
+  }
+  return text;
+}
+
+function budgetSection(): void {
+  console.log('');
+  console.log(`per-event regex budget: ${DEFAULT_REGEX_BUDGET.toLocaleString('en-US')} steps (default); events of 200 hostile values`);
+  let worst = 0;
+  for (const pattern of BUDGET_PATTERNS) {
+    const { stepsPerChar } = compileRegex(pattern, '');
+    const length = Math.max(1, Math.min(cap, Math.floor(DEFAULT_REGEX_BUDGET / stepsPerChar) - 1));
+    const values = Array.from({ length: 200 }, (_, i) => hostileText(length, i + 1));
+    const event: NormalizedEvent = { log_id: 'hostile', data: { type: 'x', v: values } };
+    const text = `title: costly\nid: 00000000-0000-4000-8000-000000000001\nstatus: test\nlevel: low\nlogsource: {product: auth0}\ndetection:\n  sel:\n    data.v|re: '${pattern}'\n  condition: sel\n`;
+    const ruleSet = new CompiledRuleSet(loadRulesFromText([{ file: 'budget.yml', text }], {}).model);
+    const report = newMatchReport();
+    const cold = performance.now();
+    ruleSet.match(event, report);
+    const coldMs = performance.now() - cold;
+    const warm = performance.now();
+    ruleSet.match(event, report);
+    const warmMs = performance.now() - warm;
+    worst = Math.max(worst, coldMs, warmMs);
+    const nsPerStep = (Math.max(coldMs, warmMs) * 1e6) / report.budgetSteps;
+    console.log(`  ${pattern.padEnd(28)} ${String(stepsPerChar).padStart(5)} steps/char, values of ${String(length).padStart(4)}: cold ${coldMs.toFixed(0).padStart(4)} ms, warm ${warmMs.toFixed(0).padStart(4)} ms, ${report.budgetSteps.toLocaleString('en-US')} steps (${nsPerStep.toFixed(1)} ns/step), budget ${report.budgetExceeded ? 'exceeded' : 'not reached'}`);
+  }
+  console.log(`worst event: ${worst.toFixed(0)} ms of regex work (the Lambda timeout is 30 s)`);
+}
+
 main();
+budgetSection();

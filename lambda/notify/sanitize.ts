@@ -1,7 +1,8 @@
 // Notification text is built from log fields an attacker controls (user names, user agents, client names).
 // Everything shown passes through here, in this order:
-//   1. invisible characters go (controls, bidi controls that reorder text, zero-width and tag characters, every
-//      default-ignorable code point), line breaks become spaces (no forged lines), lone surrogates become U+FFFD;
+//   1. invisible characters go (bidi controls that reorder text, zero-width and tag characters: every
+//      default-ignorable code point), controls and line breaks become spaces (no forged lines, no terminal
+//      escapes), lone surrogates become U+FFFD;
 //   2. Unicode is normalised (NFKC: fullwidth `ｈｔｔｐｓ：／／` is `https://`; stacks of combining marks are cut);
 //   3. links are defanged on a *skeleton* of each word (compatibility decomposition, combining marks stripped,
 //      Cyrillic/Greek look-alikes of Latin letters and look-alikes of `.` `/` `:` folded): a word whose skeleton
@@ -15,9 +16,14 @@ import { jsonText } from '../sigma/bounded-json';
 
 /** Tabs and line and paragraph breaks of every kind: each becomes a space in one-line text. */
 const LINE_BREAKS = /[\t\n\r\u000b\u000c\u0085\u2028\u2029]/g;
-/** Controls (C0, C1, DEL) and every default-ignorable code point (bidi, zero-width, tags, fillers, variation selectors). */
-const INVISIBLE = /[\p{Cc}\p{Default_Ignorable_Code_Point}]/gu;
-const INVISIBLE_KEEP_NEWLINE = /(?![\n])[\p{Cc}\p{Default_Ignorable_Code_Point}]/gu;
+/** Controls (C0, C1, DEL): each becomes a space, so terminal escapes fall apart into visible text. */
+const CONTROLS = /\p{Cc}/gu;
+const CONTROLS_KEEP_NEWLINE = /(?![\n])\p{Cc}/gu;
+/**
+ * Every default-ignorable code point (bidi controls, zero-width characters, tag characters, fillers, variation
+ * selectors): removed without a trace, so `ht\u200btps://` is seen, and defanged, as the `https://` it renders as.
+ */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
 // Half of a surrogate pair on its own is not Unicode text (mail pipelines may reject or mangle it).
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 /** More than two combining marks on one character (stacked "zalgo" text that overlays neighbouring lines). */
@@ -72,6 +78,12 @@ export function toText(value: unknown, maxChars = 1_000_000): string {
   return jsonText(value, { maxChars });
 }
 
+/**
+ * The mark of a value cut short in safe text. A space first: a bare `...` after a cut `www` would make `www.`
+ * again (a link to some clients), after a cut `host` a `host.` that autolinks with what follows.
+ */
+export const CUT_MARK = ' ...';
+
 /** Cuts to at most `max` code points (never splitting a surrogate pair), marking the cut with `marker`. */
 export function truncate(text: string, max: number, marker = '...'): string {
   if (text.length <= max) return text;
@@ -120,13 +132,14 @@ function oneLine(value: unknown, max: number, domains: boolean): string {
   const text = raw
     .replace(LONE_SURROGATE, '\ufffd')
     .replace(LINE_BREAKS, ' ')
+    .replace(CONTROLS, ' ')
     .replace(INVISIBLE, '')
     .normalize('NFKC')
     .replace(INVISIBLE, '')
     .replace(MARK_STACK, '$1')
     .replace(/\s+/g, ' ')
     .trim();
-  return truncate(linkFree(text, domains).replace(/</g, '\u2039').replace(/>/g, '\u203a'), max);
+  return truncate(linkFree(text, domains).replace(/</g, '\u2039').replace(/>/g, '\u203a'), max, CUT_MARK);
 }
 
 /**
@@ -153,7 +166,8 @@ export function safeBlock(value: unknown, max: number): string {
     .replace(/[\u000b\u000c\u0085\u2028\u2029]/g, '\n')
     .replace(/\t/g, ' ')
     .replace(LONE_SURROGATE, '\ufffd')
-    .replace(INVISIBLE_KEEP_NEWLINE, '')
+    .replace(CONTROLS_KEEP_NEWLINE, ' ')
+    .replace(INVISIBLE, '')
     .normalize('NFKC')
     .replace(MARK_STACK, '$1')
     .replace(/[^\S\n]+/g, ' ')
@@ -180,7 +194,7 @@ export function toAscii(value: unknown, max: number): string {
     const code = ch.codePointAt(0)!;
     out += code >= 0x20 && code <= 0x7e ? ch : '?';
   }
-  return truncate(out.replace(/\s+/g, ' ').trim(), Math.max(0, max));
+  return truncate(out.replace(/\s+/g, ' ').trim(), Math.max(0, max), CUT_MARK);
 }
 
 const CHAT_MENTION = /([@!])(here|channel|everyone|all|group)\b/gi;
@@ -192,5 +206,5 @@ const CHAT_MENTION = /([@!])(here|channel|everyone|all|group)\b/gi;
  */
 export function chatText(value: unknown, max: number, origin: 'event' | 'rule' = 'event'): string {
   const line = origin === 'rule' ? safeLabel(value, max) : safeLine(value, max);
-  return truncate(line.replace(/&/g, '&amp;').replace(CHAT_MENTION, '$1[$2]'), max);
+  return truncate(line.replace(/&/g, '&amp;').replace(CHAT_MENTION, '$1[$2]'), max, CUT_MARK);
 }

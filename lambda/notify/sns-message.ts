@@ -16,7 +16,7 @@ import type { Detection, NormalizedEvent } from '../sigma/types';
 import { SNS_ATTRIBUTE_CHANNELS, SNS_ATTRIBUTE_LEVEL, SNS_ATTRIBUTE_RULE_ID, SNS_ATTRIBUTE_TAGS } from './constants';
 import { dashboardLogUrl } from './dashboard-link';
 import { detectionJson } from './fit-detection';
-import { safeBlock, safeLabel, safeLine, toAscii, truncate } from './sanitize';
+import { CUT_MARK, safeBlock, safeLabel, safeLine, toAscii, truncate } from './sanitize';
 
 // SNS: "must be less than 100 characters long".
 export const SUBJECT_MAX = 99;
@@ -114,10 +114,12 @@ export function smsText(detection: Detection): string {
   const group = detection.correlation?.group ?? {};
   const user = toAscii(detection.user_name ?? detection.user_id ?? group['data.user_name'] ?? group['data.user_id'] ?? '', 40);
   const ip = toAscii(detection.ip ?? group['data.ip'] ?? '', 45);
-  const tail = (user ? ` user ${user}` : '') + (ip ? ` ip ${ip}` : '') + (detection.correlation ? ` n=${detection.correlation.value}` : '');
+  // With several tenants the SMS names the one it is about (a single-tenant SMS is unchanged).
+  const tenant = toAscii((detection as Detection & { tenant?: string }).tenant ?? '', 24);
+  const tail = (user ? ` user ${user}` : '') + (ip ? ` ip ${ip}` : '') + (detection.correlation ? ` n=${detection.correlation.value}` : '') + (tenant ? ` t=${tenant}` : '');
   const head = `${detection.rule.level.toUpperCase()}: `;
   const titleRoom = SMS_MAX - head.length - tail.length;
-  return truncate(head + toAscii(detection.rule.title, Math.max(titleRoom, 10)) + tail, SMS_MAX);
+  return truncate(head + toAscii(detection.rule.title, Math.max(titleRoom, 10)) + tail, SMS_MAX, CUT_MARK);
 }
 
 function emailText(detection: Detection, context: MessageContext): string {
@@ -149,7 +151,8 @@ function emailText(detection: Detection, context: MessageContext): string {
   ].filter(Boolean).join(', ');
   row('From where', where);
   row('Application', pair(detection.client_name, detection.client_id));
-  row('Tenant', safeLine(data.tenant_name ?? data.hostname ?? context.auth0Domain, FIELD_MAX));
+  // The tenant recorded on the detection (several tenants in one stack: lambda/tenants.ts) comes first.
+  row('Tenant', safeLine((detection as Detection & { tenant?: string }).tenant ?? data.tenant_name ?? data.hostname ?? context.auth0Domain, FIELD_MAX));
   row('Event type', safeLine(detection.type, 64));
   row('Log id', safeLine(detection.log_id, 128));
   row('Dashboard', dashboardLogUrl(context.auth0Domain, detection.log_id) ?? '');

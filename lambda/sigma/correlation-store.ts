@@ -169,9 +169,9 @@ export const DEFAULT_MAX_GROUPS = 200_000;
 export const DEFAULT_MAX_STATE_BYTES = 256 * 1024 * 1024;
 
 /**
- * Estimated V8 heap cost (64-bit) of the memory store's parts, measured with `node --expose-gc` (heapUsed per
- * 100,000 groups, test/state/memory-store.test.ts checks the estimate stays above the measure). A string costs
- * about 2 bytes per character plus a header.
+ * Estimated V8 heap cost (64-bit) of the memory store's parts, calibrated with `node --expose-gc` on Node 20
+ * (heapUsed growth over 100,000 groups: event_count 1,075 bytes a group, estimate 1,100; value_count with 20
+ * values 3,065, estimate 3,380). A string costs about 2 bytes per character plus a header.
  */
 const MEMORY_COST = {
   group: 500,

@@ -19,6 +19,7 @@ import { SIGMA_LEVELS, type Diagnostic, type Level, type SourceLocation } from '
 import { locOf, nodeAt, parseYamlDocument, type YamlDoc } from './yaml-source';
 import { parsePlaceholderConfig, type PlaceholderValues } from './placeholders';
 import { editDistance } from './schema-lint';
+import { compareDiagnostics } from './diagnostics';
 
 /** A per-rule override: what the config file changes about one rule, by id. */
 export interface RuleOverride {
@@ -74,7 +75,7 @@ export function parseDetectionConfig(text: string, file: string): { config: Dete
       list.forEach((p, i) => {
         const path = typeof root.rules === 'string' ? ['rules'] : ['rules', i];
         if (typeof p === 'string' && p.trim() !== '') config.rules.push({ path: p, loc: locOf(doc, path, 'value') });
-        else error(path, `a rule source must be a file or folder path, not ${JSON.stringify(p)}`, 'write the path as text, relative to this file', 'value');
+        else error(path, `rules: a rule source must be a file or folder path, not ${JSON.stringify(p)}`, 'write the path as text, relative to this file', 'value');
       });
     }
   }
@@ -86,7 +87,7 @@ export function parseDetectionConfig(text: string, file: string): { config: Dete
       for (const [ruleId, raw] of Object.entries(root.overrides)) {
         const path = ['overrides', ruleId];
         if (!isMapping(raw) || Object.keys(raw).length === 0) {
-          error(path, `the override of '${ruleId}' must be a mapping with enabled and/or level`, `write \`'${ruleId}': {enabled: false}\` or \`{level: high}\``, 'value');
+          error(path, `overrides: the override of '${ruleId}' must be a mapping with enabled and/or level`, `write \`'${ruleId}': {enabled: false}\` or \`{level: high}\``, 'value');
           continue;
         }
         const override: RuleOverride = { ruleId, loc: locOf(doc, path) };
@@ -95,18 +96,18 @@ export function parseDetectionConfig(text: string, file: string): { config: Dete
           if (key === 'enabled') {
             if (typeof value === 'boolean') override.enabled = value;
             else {
-              error([...path, key], `'enabled' must be true or false, not ${JSON.stringify(value)}`, 'write `enabled: false` to turn the rule off', 'value');
+              error([...path, key], `overrides: '${ruleId}': enabled must be true or false, not ${JSON.stringify(value)}`, 'write `enabled: false` to turn the rule off', 'value');
               ok = false;
             }
           } else if (key === 'level') {
             const level = typeof value === 'string' ? value.toLowerCase() : value;
             if (typeof level === 'string' && (SIGMA_LEVELS as readonly string[]).includes(level)) override.level = level as Level;
             else {
-              error([...path, key], `${JSON.stringify(value)} is not a Sigma level`, `use one of ${SIGMA_LEVELS.join(', ')}`, 'value');
+              error([...path, key], `overrides: '${ruleId}': level ${JSON.stringify(value)} is not a Sigma level`, `use one of ${SIGMA_LEVELS.join(', ')}`, 'value');
               ok = false;
             }
           } else {
-            error([...path, key], `unknown override key '${key}'`, `an override sets ${OVERRIDE_KEYS.join(' and/or ')}`);
+            error([...path, key], `overrides: '${ruleId}': unknown key '${key}'`, `an override sets ${OVERRIDE_KEYS.join(' and/or ')}`);
             ok = false;
           }
         }
@@ -122,7 +123,7 @@ export function parseDetectionConfig(text: string, file: string): { config: Dete
       root.filters.forEach((value, i) => {
         const node = nodeAt(doc, ['filters', i]);
         if (!isMapping(value) || !has(value, 'filter') || !node) {
-          error(['filters', i], 'each entry of filters must be a Sigma filter: title, filter: {rules, selections, condition}',
+          error(['filters', i], 'filters: each entry must be a Sigma filter: title, filter: {rules, selections, condition}',
             'write `- title: <why>` then `  filter:` with `rules:`, a selection and `condition: not selection`', 'value');
           return;
         }
@@ -130,7 +131,7 @@ export function parseDetectionConfig(text: string, file: string): { config: Dete
       });
     }
   }
-  return { config, diagnostics };
+  return { config, diagnostics: diagnostics.sort(compareDiagnostics) };
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

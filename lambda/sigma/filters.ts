@@ -122,13 +122,20 @@ export function validateFilterDocument(doc: YamlDoc, options: ValidateOptions, o
   const filterEntry = entries.get('filter');
   if (filterEntry) entries.set('detection', { ...filterEntry, key: 'detection' });
   const root: YamlNode = { ...doc.root, entries };
+  const before = out.length;
   const ruleDraft: RuleDraft | undefined = validateDocument({ ...doc, value, root }, options, out);
   if (!ruleDraft) return draft;
   draft.placeholders = ruleDraft.placeholders ?? [];
   if (ruleDraft.id) draft.id = ruleDraft.id;
   if (ruleDraft.status === 'skipped') {
+    // Only an unset placeholder gets here (`scan` without --strict): say what that means for the filtered rules.
     draft.status = 'skipped';
     draft.skipReason = ruleDraft.skipReason;
+    for (const d of out.slice(before)) {
+      if (d.code !== 'rule-skipped-placeholder') continue;
+      d.code = 'filter-skipped-placeholder';
+      d.message = `filter skipped: ${ruleDraft.skipReason ?? 'an unresolved placeholder'}: the rules it names are NOT filtered`;
+    }
     return draft;
   }
   if (ruleDraft.status !== 'ok' || !ruleDraft.rule?.detection) return draft;

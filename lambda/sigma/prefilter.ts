@@ -634,19 +634,35 @@ export function caseRepresentatives(cp: string): string[] {
 
 /**
  * The equals-ignore-case matchers that cover the whole case-fold class of a constraint's literal: the literal
- * itself, and for each character needing another representative r (ſ for s, the Kelvin sign for k) the prefix up
- * to that character followed by r (a suffix constraint: r then the rest). A string of the class either matches the
- * literal's spelling everywhere, or first departs from it at some character, where one of those matchers takes
- * it. That is one matcher per odd character instead of one per combination, and `ſ` at the start is one matcher
- * for every literal (a real log never has these characters: the extra matchers only widen).
+ * itself, plus one matcher per extra representative r of a character at position i (ſ for s, the Kelvin sign for
+ * k). A string of the class either matches the literal's spelling everywhere, or departs from it at a first and a
+ * last position. For positions up to a split m the matcher is the prefix up to i followed by r (it takes strings
+ * whose first departure is there); after m, r followed by the rest as a suffix (strings whose last departure is
+ * there). Every departing string is taken: if its first departure is after m, so is its last. m is chosen to make
+ * the matchers shortest, so `ſ` at the start is one `prefix ſ`, a `k` at the end one `suffix K`, shared by every
+ * literal (real logs never hold these characters: the extra matchers only widen).
  */
 function caseSpellings(kind: 'exact' | 'prefix' | 'suffix', literal: string): unknown[] {
   const eic = (text: string, shape: string): unknown => (shape === 'exact' ? { 'equals-ignore-case': text } : { [shape]: { 'equals-ignore-case': text } });
   const out = [eic(literal, kind)];
   const cps = Array.from(literal);
-  for (let i = 0; i < cps.length; i++) {
+  const odd: number[] = [];
+  for (let i = 0; i < cps.length; i++) if (caseRepresentatives(cps[i]!).length > 1) odd.push(i);
+  // A prefix constraint continues after the literal (no suffix form); a suffix one starts before it (no prefix form).
+  let split = kind === 'prefix' ? cps.length : -1;
+  if (kind === 'exact') {
+    let best = Infinity;
+    for (let m = -1; m < cps.length; m++) {
+      const cost = odd.reduce((n, i) => n + (i <= m ? i + 1 : cps.length - i), 0);
+      if (cost < best) {
+        best = cost;
+        split = m;
+      }
+    }
+  }
+  for (const i of odd) {
     for (const r of caseRepresentatives(cps[i]!).slice(1)) {
-      out.push(kind === 'suffix' ? eic(r + cps.slice(i + 1).join(''), 'suffix') : eic(cps.slice(0, i).join('') + r, 'prefix'));
+      out.push(i <= split ? eic(cps.slice(0, i).join('') + r, 'prefix') : eic(r + cps.slice(i + 1).join(''), 'suffix'));
     }
   }
   return out;

@@ -23,7 +23,8 @@ export interface CompiledRegex {
   readonly reason?: string;
   /**
    * Work per value character, in budget steps: for the linear engine the size of the compiled program (its
-   * simulation visits at most every instruction once per character).
+   * simulation visits at most every instruction once per character), weighted up for large programs, whose
+   * lazily built automaton states cost more per instruction (measured: docs/threat-model.md).
    */
   readonly stepsPerChar: number;
   test(value: string): boolean;
@@ -48,6 +49,9 @@ const SURROGATES = /[\uD800-\uDFFF]/g;
 
 type Range = [number, number];
 
+/** Program size from which the per-instruction cost grows (DFA states of bigger programs are costlier to build). */
+const LARGE_PROGRAM = 256;
+
 /** The regex for a `re` value (inline flags already split off) and its flags (`i`, `m`, `s`). */
 export function compileRegex(source: string, flags: string): CompiledRegex {
   let translated: string;
@@ -64,7 +68,8 @@ export function compileRegex(source: string, flags: string): CompiledRegex {
     // RE2 limits (repeat counts above 1000, program size): valid JavaScript, kept on the backtracking engine.
     return backtracking(source, flags, `RE2 cannot compile it (${(error as Error).message})`);
   }
-  const stepsPerChar = Math.max(1, programSize(re));
+  const size = Math.max(1, programSize(re));
+  const stepsPerChar = Math.ceil(size * Math.max(1, size / LARGE_PROGRAM));
   return {
     engine: 'linear',
     stepsPerChar,

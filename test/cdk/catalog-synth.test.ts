@@ -126,7 +126,7 @@ describe('rulesDir lists and config mistakes (no synth)', () => {
     writeConfig('broken.yml', 'rules: [project/rules]\noverrides:\n  x: {level: loud}\nfilter: []\n');
     const broken = fail(() => loadDeployRules({ ...base, rulesDir: 'rules', configFile: 'broken.yml' }));
     expect(broken.problems).toEqual([
-      'broken.yml:3:13: error: "loud" is not a Sigma level — use one of informational, low, medium, high, critical',
+      'broken.yml:3:14: error: overrides: \'x\': level "loud" is not a Sigma level — use one of informational, low, medium, high, critical',
       "broken.yml:4:1: error: unknown key 'filter' — did you mean 'filters'? (keys: rules, placeholders, overrides, filters)",
     ]);
     expect(broken.message).toContain('npx auth0-sigma check --config broken.yml');

@@ -79,3 +79,24 @@ test('--regex-budget accepts digit separators', async () => {
   const r = await run(['scan', '--rules', rules, '--regex-budget', '20_000_000', events]);
   expect(r.code).toBe(0);
 });
+
+test('check warns about a regex left on the backtracking engine, naming the rule and its cost bound', async () => {
+  const file = path.join(dir, 'lookahead.yml');
+  fs.writeFileSync(file, `title: Lookahead rule
+id: 00000000-0000-4000-8000-0000000000b3
+status: test
+level: low
+logsource: { product: auth0 }
+detection:
+  sel:
+    data.user_agent|re: '(?!curl)(\\w+)\\s+\\1'
+  linear:
+    data.user_agent|re: '(a|aa)*c'
+  condition: sel or linear
+`);
+  const r = await run(['check', '--rules', file]);
+  const output = r.stdout + r.stderr;
+  expect(output).toMatch(/warning: regex .* needs the backtracking engine \(lookahead or lookbehind\): .*n\^2 steps .* 4096 characters \(rule 'Lookahead rule'/);
+  // The exponential-looking pattern runs on the linear engine: no warning for it.
+  expect(output).not.toContain('(a|aa)*c');
+});

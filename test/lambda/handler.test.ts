@@ -56,7 +56,7 @@ describe('seed rule event', () => {
     expect(message.sms.length).toBeLessThanOrEqual(140);
     expect(message.sms).toMatch(/^[\x20-\x7e]+$/);
     expect(message.sms).toMatch(/^MEDIUM: High Risk Actions/);
-    expect(message.sms).toMatch(/ user admin@acme\.example ip 203\.0\.113\.7$/);
+    expect(message.sms).toMatch(/ user admin@acme\[\.\]example ip 203\.0\.113\.7$/);
 
     const detection = JSON.parse(message.default) as Detection;
     expect(detection.rule.id).toBe(SEED_RULE_ID);
@@ -65,7 +65,7 @@ describe('seed rule event', () => {
 
     expect(message.email).toContain('Level:        MEDIUM');
     expect(message.email).toContain(`Rule id:      ${SEED_RULE_ID}`);
-    expect(message.email).toContain('Who:          admin@acme.example (auth0|66aa00bb11cc22dd33ee44ff)');
+    expect(message.email).toContain('Who:          admin@acme[.]example (auth0|66aa00bb11cc22dd33ee44ff)');
     expect(message.email).toContain('From where:   IP 203.0.113.7, user agent Mozilla/5.0 (X11; Linux x86_64) Firefox/141.0');
     expect(message.email).toContain('Application:  API Explorer Application (AbCdEf0123456789)');
     expect(message.email).toContain('Tenant:       acme');

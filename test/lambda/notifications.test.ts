@@ -28,8 +28,8 @@ describe('sanitizing attacker-controlled text', () => {
     const hostile = 'eve\u001b[31m\r\nSubject: fake\u202e<script>alert(1)</script>\u200b https://evil.example/x';
     const line = safeLine(hostile, 200);
     expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b\u202e<>]/);
-    expect(line).toContain('hxxps://evil.example/x');
-    expect(line).toBe('eve [31m Subject: fake \u2039script\u203aalert(1)\u2039/script\u203a hxxps://evil.example/x');
+    expect(line).toContain('hxxps[://]evil[.]example/x');
+    expect(line).toBe('eve [31m Subject: fake\u2039script\u203aalert(1)\u2039/script\u203a hxxps[://]evil[.]example/x');
   });
 
   test('length is bounded and surrogate pairs are not split', () => {
@@ -44,7 +44,7 @@ describe('sanitizing attacker-controlled text', () => {
   test('in the email, hostile user names cannot forge lines or carry HTML', () => {
     const msg = buildSnsMessage(detection({ user_name: 'x\nLevel: INFORMATIONAL\n<img src=http://e/>' }));
     const who = msg.email.split('\n').find((l) => l.startsWith('Who:'))!;
-    expect(who).toBe('Who:          x Level: INFORMATIONAL \u2039img src=hxxp://e/\u203a (auth0|1)');
+    expect(who).toBe('Who:          x Level: INFORMATIONAL \u2039img src=hxxp[://]e/\u203a (auth0|1)');
     expect(msg.email.split('\n').filter((l) => l.startsWith('Level:'))).toEqual(['Level:        HIGH']);
     expect(msg.email).not.toMatch(/[<>]/);
   });
@@ -70,7 +70,8 @@ describe('SMS text', () => {
     const msg = buildSnsMessage(detection({}, { title: 'T'.repeat(300) }));
     expect(msg.sms.length).toBe(SMS_MAX);
     expect(msg.sms.startsWith('HIGH: TTT')).toBe(true);
-    expect(msg.sms.endsWith(' user alice@example.com ip 198.51.100.4')).toBe(true);
+    // The user name is log content: its domain is defanged (no phone turns it into a mailto: link).
+    expect(msg.sms.endsWith(' user alice@example[.]com ip 198.51.100.4')).toBe(true);
   });
 
   test('a correlation names its group and count', () => {

@@ -215,6 +215,7 @@ describe('redelivery through the delivery ledger (dynalite)', () => {
       model: seedModel(), telemetry: new RecordingTelemetry(), dynamoDbClient: local.client,
       snsClient: new SNSClient({}), securityHubClient: new SecurityHubClient({}),
     });
+    expect(runtime.sinks?.map((s) => s.name)).toEqual(['sns', 'securityhub']);
     await runInvocation(runtime, seedEvent());
     await runInvocation(runtime, seedEvent());
     const findings = sentFindings();

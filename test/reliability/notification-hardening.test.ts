@@ -118,7 +118,7 @@ test('markup and links in any field are neutralised', () => {
   const m = buildSnsMessage(detection, { event: { data: { user_agent: payload, tenant_name: payload } }, auth0Domain: 'acme.eu.auth0.com' });
   expect(m.email).not.toMatch(/[<>]/);
   expect(m.email).not.toMatch(/https?:\/\//i);
-  expect(m.email).toContain('hxxps://evil.example');
+  expect(m.email).toContain('hxxps[://]evil[.]example');
   expect(m.sms).toMatch(PRINTABLE_ASCII);
 });
 

@@ -309,12 +309,12 @@ describe('the detection config file', () => {
     const { diagnostics } = parseDetectionConfig(text, 'auth0-sigma.yml');
     expect(diagnostics.map((d) => `${d.loc.line}:${d.loc.col} ${d.message}${d.hint ? ` — ${d.hint}` : ''}`)).toEqual([
       "1:1 unknown key 'rule' — did you mean 'rules'? (keys: rules, placeholders, overrides, filters)",
-      '3:9 a rule source must be a file or folder path, not 3 — write the path as text, relative to this file',
-      '8:12 "severe" is not a Sigma level — use one of informational, low, medium, high, critical',
-      "9:14 'enabled' must be true or false, not \"no\" — write `enabled: false` to turn the rule off",
-      "10:5 unknown override key 'colour' — an override sets enabled and/or level",
-      "11:8 the override of 'def' must be a mapping with enabled and/or level — write `'def': {enabled: false}` or `{level: high}`",
-      '13:5 each entry of filters must be a Sigma filter: title, filter: {rules, selections, condition} — write `- title: <why>` then `  filter:` with `rules:`, a selection and `condition: not selection`',
+      '3:9 rules: a rule source must be a file or folder path, not 3 — write the path as text, relative to this file',
+      `8:12 overrides: 'abc': level "severe" is not a Sigma level — use one of informational, low, medium, high, critical`,
+      "9:14 overrides: 'abc': enabled must be true or false, not \"no\" — write `enabled: false` to turn the rule off",
+      "10:5 overrides: 'abc': unknown key 'colour' — an override sets enabled and/or level",
+      "11:8 overrides: the override of 'def' must be a mapping with enabled and/or level — write `'def': {enabled: false}` or `{level: high}`",
+      '13:5 filters: each entry must be a Sigma filter: title, filter: {rules, selections, condition} — write `- title: <why>` then `  filter:` with `rules:`, a selection and `condition: not selection`',
     ]);
   });
 
@@ -330,5 +330,17 @@ describe('the detection config file', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('filters while scanning (unset placeholders skip instead of failing)', () => {
+  it('a filter with an unset placeholder is skipped with a warning saying the rules are not filtered', () => {
+    const f = filterDoc(['  rules: [failed_login]', '  deploy:', "    data.client_id: '{deploy_client_id}'", '  condition: not deploy']);
+    const r = loadRulesFromText([{ file: 'a.yml', text: BASE_RULE }, { file: 'f.yml', text: f }], { unresolvedPlaceholders: 'skip-rule' });
+    const d = only(r.diagnostics, 'filter-skipped-placeholder');
+    expect(d.severity).toBe('warning');
+    expect(d.message).toBe("filter skipped: unresolved placeholder 'deploy_client_id': the rules it names are NOT filtered");
+    expect(r.model.rules.map((x) => [x.id, x.filters])).toEqual([[FAILED_ID, undefined]]);
+    expect(r.filters.map((x) => x.status)).toEqual(['skipped']);
   });
 });

@@ -72,7 +72,7 @@ describe('per-event regex budget', () => {
   });
 
   test('the default is the documented one', () => {
-    expect(DEFAULT_REGEX_BUDGET).toBe(10_000_000);
+    expect(DEFAULT_REGEX_BUDGET).toBe(5_000_000);
   });
 
   test('an event over budget: the costly rules are skipped and named by the built-in rule; the others fire', () => {

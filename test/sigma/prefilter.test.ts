@@ -217,10 +217,56 @@ describe('buildEventPattern: value mapping', () => {
     expect(check({ type: 'sapi', scope: ['delete:users'] })).toEqual({ engine: true, pattern: true });
   });
 
-  it('drops nested paths, which also match literal dotted keys', () => {
+  it('constrains nested paths: nested objects, literal dotted keys and arrays of objects, as the engine reads them', () => {
     const { result, check } = judge([ruleDoc({ sel: { 'data.type': 'sapi', 'data.details.request.method': 'PATCH' }, condition: 'sel' })]);
-    expect(result.json).not.toContain('method');
+    expect(result.pattern['detail']).toMatchObject({ data: { details: { request: { method: [{ 'equals-ignore-case': 'PATCH' }] } } } });
+    expect(check({ type: 'sapi', details: { request: { method: 'patch' } } })).toEqual({ engine: true, pattern: true });
     expect(check({ type: 'sapi', 'details.request': { method: 'patch' } })).toEqual({ engine: true, pattern: true });
+    expect(check({ type: 'sapi', 'details.request.method': 'PATCH' })).toEqual({ engine: true, pattern: true });
+    expect(check({ type: 'sapi', details: [{ request: { method: 'GET' } }, { request: [{ method: 'PATCH' }] }] })).toEqual({ engine: true, pattern: true });
+    expect(check({ type: 'sapi', details: { request: { method: 'GET' } } })).toEqual({ engine: false, pattern: false });
+    expect(check({ type: 'sapi', details: { request: {} } })).toEqual({ engine: false, pattern: false });
+  });
+
+  it('keeps one constraint per key below data: EventBridge matches two fields only within one array element', () => {
+    const { result, check } = judge([ruleDoc({
+      sel: { 'data.type': 'sapi', 'data.details.request.method': 'PATCH', 'data.details.response.statusCode': 200 }, condition: 'sel',
+    })]);
+    const details = (result.pattern['detail'] as { data: { details: Record<string, unknown> } }).data.details;
+    expect(Object.keys(details)).toHaveLength(1);
+    // Each Sigma item is evaluated on its own: here they hold in different elements of one array.
+    const split = { type: 'sapi', details: [{ request: { method: 'PATCH' } }, { response: { statusCode: 200 } }] };
+    expect(check(split)).toEqual({ engine: true, pattern: true });
+  });
+
+  it('turns data.type: null (a YAML list whose items are all commented out) into exists: false, not a wider pattern', () => {
+    const { result, check } = judge([ruleDoc({ emptied: { 'data.type': null }, sel: { 'data.type': 's' }, condition: 'emptied or sel' })]);
+    expect(result.matchesEverything).toBe(false);
+    expect(result.json).toContain('{"exists":false}');
+    expect(check({ type: 'fp' })).toEqual({ engine: false, pattern: false });
+    expect(check({ ip: '192.0.2.1' })).toEqual({ engine: true, pattern: true });
+    expect(check({ type: 's' })).toEqual({ engine: true, pattern: true });
+  });
+
+  it('does not widen to every event for "selection or filter" whose filter is a nested path', () => {
+    const { result, check } = judge([ruleDoc({
+      selection: { 'data.type': 'sapi', 'data.description': 'Update Suspicious IP Throttling settings' },
+      filter: { 'data.details.response.body.enabled': [false] },
+      condition: 'selection or filter',
+    })]);
+    expect(result.matchesEverything).toBe(false);
+    expect(check({ type: 'ssa', details: { response: { body: { enabled: false } } } })).toEqual({ engine: true, pattern: true });
+    expect(check({ type: 'ssa', details: { response: { body: { enabled: true } } } })).toEqual({ engine: false, pattern: false });
+    expect(result.causes[0]).toMatchObject({ effect: 'any-type', identifier: 'filter' });
+    expect(result.summary).toMatch(/^PREFILTER WIDE: events of every log type reach the detector, because rule 'rule \d+' \(.+\), selection 'filter': .*'data.details.response.body.enabled'.*; to narrow it, add the data.type values it is meant for to 'filter'$/);
+  });
+
+  it('covers the case-fold class with one shared matcher per odd character, not one spelling per combination', () => {
+    const { result, check } = judge([ruleDoc({ sel: { 'data.type': ['ss', 'pwd_leak', 'gd_send_sms'] }, condition: 'sel' })]);
+    const type = (result.pattern['detail'] as { data: { type: unknown[] } }).data.type;
+    expect(type).toContainEqual({ prefix: { 'equals-ignore-case': 'ſ' } });
+    expect(type).toContainEqual({ suffix: { 'equals-ignore-case': '\u212a' } });
+    for (const t of ['ſſ', 'sſ', 'ſs', 'pwd_lea\u212a', 'gd_ſend_ſmſ', 'GD_SEND_SMS']) expect(check({ type: t })).toEqual({ engine: true, pattern: true });
   });
 
   it('drops log_id (the engine falls back to data.log_id)', () => {
@@ -274,7 +320,7 @@ describe('buildEventPattern: conditions', () => {
       ruleDoc({ sel: { 'data.type': 'seccft', 'data.client_id': 'abc' }, condition: 'sel' }),
       ruleDoc({ sel: { 'data.type': 'seccft' }, condition: 'sel' }),
     ]);
-    expect(result.pattern['detail']).toEqual({ data: { type: [{ 'equals-ignore-case': 'seccft' }, { 'equals-ignore-case': 'ſeccft' }] } });
+    expect(result.pattern['detail']).toEqual({ data: { type: [{ 'equals-ignore-case': 'seccft' }, { prefix: { 'equals-ignore-case': 'ſ' } }] } });
   });
 
   it('all of them ANDs identifiers', () => {
@@ -336,9 +382,12 @@ describe('buildEventPattern: limits', () => {
 // ------------------------------------------------------------------------------------------------ soundness
 
 // Small pools so that random rules and random events actually meet.
-const TEXT = ['s', 'S', 'ſ', 'seccft', 'SECCFT', 'ſeccft', 'fp', 'f', 'k', '\u212a', 'kim', 'true', 'false', 'TRUE', '200', '0200', '2e2', '1.5', '', 'abc', 'ABC', 'x*y', 'null', 'é', 'É'];
+const TEXT = ['login', 'ss', 'ſſ', 's', 'S', 'ſ', 'seccft', 'SECCFT', 'ſeccft', 'fp', 'f', 'k', '\u212a', 'kim', 'true', 'false', 'TRUE', '200', '0200', '2e2', '1.5', '', 'abc', 'ABC', 'x*y', 'null', 'é', 'É'];
 const PATTERN_TEXT = [...TEXT, 'ab*', '*bc', 'a?c', 's*', '*ft', 'se*ft', 'x\\*y', '4*', '*', 'tr*'];
-const FIELDS = ['data.type', 'data.client_id', 'data.user_name', 'data.isMobile', 'data.code', 'data.scope', 'data.scope{}', 'data.details.request.path', 'log_id', 'data.a.b'];
+const FIELDS = [
+  'data.type', 'data.client_id', 'data.user_name', 'data.isMobile', 'data.code', 'data.scope', 'data.scope{}', 'data.details.request.path', 'log_id',
+  'data.a.b', 'data.details.response.status', 'data.details.prompts.name', 'data.details.prompts{}.name', 'data.details.request.path{}',
+];
 const MODIFIERS = ['', '', '', '|startswith', '|endswith', '|contains', '|cased', '|startswith|cased', '|all', '|neq', '|exists', '|re', '|gt', '|cidr', '|windash'];
 
 const scalarValue = fc.oneof(
@@ -348,7 +397,11 @@ const scalarValue = fc.oneof(
 
 const itemArb = fc.record({
   // data.type most often: every rule that pins the type then meets events of that type.
-  field: fc.oneof({ weight: 3, arbitrary: fc.constant('data.type') }, { weight: 7, arbitrary: fc.constantFrom(...FIELDS) }),
+  field: fc.oneof(
+    { weight: 3, arbitrary: fc.constant('data.type') },
+    { weight: 7, arbitrary: fc.constantFrom(...FIELDS) },
+    { weight: 4, arbitrary: fc.constantFrom(...FIELDS.filter((f) => f.split('.').length > 2)) },
+  ),
   modifier: fc.constantFrom(...MODIFIERS),
   values: fc.oneof({ weight: 4, arbitrary: scalarValue }, { weight: 2, arbitrary: fc.array(scalarValue, { minLength: 1, maxLength: 3 }) }, { weight: 1, arbitrary: fc.constant(null) }),
 });
@@ -399,6 +452,14 @@ const fieldValue = fc.oneof(
   { weight: 1, arbitrary: fc.record({ path: leafValue }) },
   { weight: 1, arbitrary: fc.constant([] as unknown[]) },
 );
+const detailsArb = fc.record(
+  {
+    request: fc.oneof(fc.record({ path: fieldValue }), fc.array(fc.record({ path: fieldValue }), { maxLength: 2 })),
+    response: fc.record({ status: fieldValue }, { requiredKeys: [] }),
+    prompts: fc.array(fc.record({ name: fieldValue }, { requiredKeys: [] }), { maxLength: 3 }),
+  },
+  { requiredKeys: [] },
+);
 const dataArb = fc
   .record(
     {
@@ -408,12 +469,17 @@ const dataArb = fc
       isMobile: fieldValue,
       code: fieldValue,
       scope: fieldValue,
-      details: fc.record({ request: fc.record({ path: fieldValue }) }, { requiredKeys: [] }),
+      // Nested objects, arrays of objects, and literal dotted keys at every level: the engine reads them all.
+      details: fc.oneof(detailsArb, fc.array(detailsArb, { minLength: 1, maxLength: 3 })),
       'details.request': fc.record({ path: fieldValue }),
+      'details.request.path': fieldValue,
+      'details.response.status': fieldValue,
+      a: fc.oneof(fc.record({ b: fieldValue }), fc.array(fc.record({ b: fieldValue }), { maxLength: 2 })),
       'a.b': fieldValue,
       log_id: fc.constant('abc'),
     },
-    { requiredKeys: ['type'] },
+    // No JSON null type (Auth0 never writes one); a missing type is generated.
+    { requiredKeys: [] },
   );
 const eventArb = fc.record({ data: dataArb, logId: fc.option(fc.constantFrom('abc', 'seccft', '200'), { nil: undefined }) });
 
@@ -421,6 +487,7 @@ describe('buildEventPattern: soundness (property)', () => {
   it('every event the engine matches passes the pattern', () => {
     let engineHits = 0;
     let rejected = 0;
+    let nestedPatterns = 0;
     fc.assert(
       fc.property(
         fc.array(ruleArb, { minLength: 1, maxLength: 4 }),
@@ -430,7 +497,9 @@ describe('buildEventPattern: soundness (property)', () => {
           const result = loadRulesFromText([{ file: 'r.yml', text: docs.join('\n---\n') }], {});
           const model = result.model;
           if (model.rules.length === 0) return true;
-          const pattern = buildEventPattern(model, { maxPatternLength }).pattern;
+          const built = buildEventPattern(model, { maxPatternLength });
+          const pattern = built.pattern;
+          if (/"(details|a)":\{/.test(built.json)) nestedPatterns++;
           const ruleset = new CompiledRuleSet(model);
           for (const e of events) {
             const detail: Record<string, unknown> = { data: e.data };
@@ -451,6 +520,8 @@ describe('buildEventPattern: soundness (property)', () => {
     // The property is only meaningful if rules matched events and the pattern rejected some.
     expect(engineHits).toBeGreaterThan(100);
     expect(rejected).toBeGreaterThan(100);
+    // ... and if nested paths were constrained often enough to be tested.
+    expect(nestedPatterns).toBeGreaterThan(30);
   });
 });
 
