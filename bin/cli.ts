@@ -10,6 +10,7 @@ import { EXIT_USAGE, UsageError, processIO, terminalSafeIO, type CliIO } from '.
 import { addPlaceholderOptions, addRulesOption } from './cli/rule-options';
 import { runCheck, type CheckOptions } from './cli/check';
 import { SCAN_FORMATS, runScan, type ScanOptions } from './cli/scan';
+import { addAlertVolumeOptions } from './cli/alert-volume';
 import { runTestCommand } from './cli/test-command';
 import { runExplain, type ExplainOptions } from './cli/explain';
 import { registerRedrive } from './cli/redrive';
@@ -71,6 +72,7 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   addRulesOption(scan);
   addPlaceholderOptions(scan);
   addScanLimitOptions(scan);
+  addAlertVolumeOptions(scan);
   scan.addHelpText(
     'after',
     '\nExamples:\n  auth0-sigma scan --set api_explorer_client_id=AbC123 logs.ndjson\n  auth0-sigma scan --format json export.json > detections.ndjson\n  cat logs.ndjson | auth0-sigma scan -',
@@ -113,11 +115,26 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   return program;
 }
 
+let stdoutGuarded = false;
+
+/**
+ * `auth0-sigma --help | head`: a reader that went away is no crash. Without a listener, Node throws the EPIPE
+ * of any later write as an unhandled 'error' event; `scan` notices a closed output itself and exits 1.
+ */
+function ignoreClosedStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 /**
  * Runs the CLI. `argv` is `process.argv`-shaped: `[node, script, command, ...args]`.
  * Returns the exit code; never calls `process.exit`.
  */
 export async function main(argv: string[], rawIO: CliIO = processIO()): Promise<number> {
+  if (rawIO.stdout === process.stdout) ignoreClosedStdout();
   // Rule files and events are attacker-writable: nothing they hold reaches the terminal raw, whatever prints it.
   const io = terminalSafeIO(rawIO);
   let exitCode = 0;

@@ -14,6 +14,7 @@ import { buildEventPattern, type EventPatternResult } from '../lambda/sigma/pref
 import { Auth0SigmaStack } from './auth0-sigma-stack';
 import { readConfig, type DeployConfig } from './config';
 import { loadDeployRules, writeRulesFile, type DeployRules } from './rules-artifact';
+import { loadTenantRules, tenantBundle } from './tenant-rules';
 
 export const DEFAULT_STACK_NAME = 'Auth0Sigma';
 const PROJECT_ROOT = path.join(__dirname, '..');
@@ -40,29 +41,31 @@ export interface BuiltApp {
 export function buildApp(app: App, options: BuildAppOptions = {}): BuiltApp {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const config = readConfig((key) => app.node.tryGetContext(key), Object.keys(app.node.getAllContext()));
-  const rules = loadDeployRules({
-    rulesDir: config.rulesDir,
-    configFile: config.configFile,
-    placeholders: config.placeholders,
-    minLevel: config.minLevel,
-    root: options.root ?? PROJECT_ROOT,
-    regexValueCap: config.regexValueCap,
-  });
+  const baseRulesOptions = { rulesDir: config.rulesDir, configFile: config.configFile, root: options.root ?? PROJECT_ROOT, regexValueCap: config.regexValueCap };
+  // Several tenants: one rule set per tenant (its placeholders and minimum level); `rules` is the first one's.
+  const tenants = config.tenants ? loadTenantRules(config, config.tenants, baseRulesOptions) : undefined;
+  const rules = tenants?.[0].rules ?? loadDeployRules({ ...baseRulesOptions, placeholders: config.placeholders, minLevel: config.minLevel });
   for (const warning of rules.warnings) log(`auth0-sigma: ${warning}`);
   log(`auth0-sigma: ${rules.model.rules.length} rule(s) from ${rules.files.length} file(s) in ${rules.sources}` +
     (rules.skipped.length > 0 ? `, ${rules.skipped.length} left out (below minLevel '${config.minLevel}' or disabled)` : ''));
-  const rulesFile = writeRulesFile(rules.model, options.rulesBuildDir);
+  for (const { tenant, rules: tenantRules } of tenants?.slice(1) ?? []) {
+    for (const warning of tenantRules.warnings) log(`auth0-sigma: tenant ${tenant.name}: ${warning}`);
+    log(`auth0-sigma: tenant ${tenant.name}: ${tenantRules.model.rules.length} rule(s)`);
+  }
+  const rulesFile = writeRulesFile(tenants ? tenantBundle(tenants) : rules.model, options.rulesBuildDir);
   const prefilter = config.prefilter ? buildEventPattern(rules.model) : undefined;
   if (prefilter) {
-    for (const note of prefilter.widened) log(`auth0-sigma: prefilter widened: ${note}`);
-    log(prefilter.matchesEverything
-      ? 'auth0-sigma: prefilter: every Auth0 log event invokes the detector (some rule can match any event type)'
-      : `auth0-sigma: prefilter: the bus rule passes only events some rule can match (pattern ${prefilter.json.length} characters)`);
+    // One line: how selective the bus rule is, and when it is wide, the rule and selection responsible
+    // (`auth0-sigma check --show-prefilter` lists every widening).
+    log(`auth0-sigma: ${prefilter.summary}`);
   } else {
     log('auth0-sigma: prefilter off (-c prefilter=false): every Auth0 log event invokes the detector');
   }
   const stackName = (app.node.tryGetContext('stackName') as string | undefined) ?? DEFAULT_STACK_NAME;
-  const stack = new Auth0SigmaStack(app, stackName, { config, rulesFile, eventPattern: prefilter?.pattern });
+  const stack = new Auth0SigmaStack(app, stackName, {
+    config, rulesFile, eventPattern: prefilter?.pattern,
+    tenantPatterns: tenants?.map((t) => t.prefilter?.pattern),
+  });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   return { stack, config, rules, rulesFile, prefilter };
 }

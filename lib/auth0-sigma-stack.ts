@@ -16,12 +16,16 @@ export interface Auth0SigmaStackProps extends StackProps {
   rulesFile: string;
   /** The bus rule's event pattern (the EventBridge prefilter); omitted = every Auth0 log event. */
   eventPattern?: Record<string, unknown>;
+  /** With `config.tenants`: each tenant's prefilter, in the same order (undefined entries: every Auth0 log event). */
+  tenantPatterns?: (Record<string, unknown> | undefined)[];
 }
 
 export class Auth0SigmaStack extends Stack {
   readonly detector: SigmaDetector;
   readonly sourceBus: events.IEventBus;
   readonly detectionBus?: events.IEventBus;
+  /** With several tenants, each tenant's partner event bus (the first is `sourceBus`). */
+  readonly tenantBuses: events.IEventBus[] = [];
 
   constructor(scope: Construct, id: string, props: Auth0SigmaStackProps) {
     super(scope, id, {
@@ -31,7 +35,13 @@ export class Auth0SigmaStack extends Stack {
     const { config } = props;
     const channels = config.channels ?? DEFAULT_CHANNEL_CONFIG;
 
-    switch (config.source.kind) {
+    const tenants = config.tenants ?? [];
+    // Several tenants: one partner event bus each (the partner event source becomes a bus of the same name).
+    tenants.forEach((tenant, i) => {
+      this.tenantBuses.push(new events.EventBus(this, i === 0 ? 'Auth0EventBus' : `Auth0EventBus-${tenant.name}`, { eventSourceName: tenant.eventSourceName }));
+    });
+    if (this.tenantBuses.length > 0) this.sourceBus = this.tenantBuses[0];
+    else switch (config.source.kind) {
       case 'partner':
         // The partner event source becomes a bus of the same name when this resource is created.
         this.sourceBus = new events.EventBus(this, 'Auth0EventBus', { eventSourceName: config.source.eventSourceName });
@@ -69,6 +79,10 @@ export class Auth0SigmaStack extends Stack {
       securityHub: channels.securityHub ? { minLevel: channels.securityHubMinLevel } : undefined,
       chat: channels.slack || channels.teams ? { slack: channels.slack, teams: channels.teams, minLevel: channels.chatMinLevel } : undefined,
       eventSourceName: config.source.kind === 'partner' ? config.source.eventSourceName : undefined,
+      sourceLabel: tenants[0]?.name,
+      extraSources: tenants.slice(1).map((tenant, i) => ({
+        label: tenant.name, bus: this.tenantBuses[i + 1], eventSourceName: tenant.eventSourceName, eventPattern: props.tenantPatterns?.[i + 1],
+      })),
     });
     this.detector.addOutputs(this, this.sourceBus);
   }

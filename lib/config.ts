@@ -6,6 +6,7 @@ import { parseStormConfig } from '../lambda/reliability/storm';
 import { SIGMA_LEVELS, type Level } from '../lambda/sigma/types';
 import { closestName } from '../lambda/sigma/edit-distance';
 import { CHANNEL_CONTEXT_KEYS, readChannelConfig, type ChannelConfig } from './channel-config';
+import { readTenants, TENANT_CONTEXT_KEYS, type TenantConfig } from './tenant-config';
 
 /** Where the Auth0 log events arrive. */
 export type EventSourceConfig =
@@ -44,6 +45,8 @@ export interface DeployConfig {
   regexValueCap?: number;
   /** Dashboard, Security Hub and chat (lib/channel-config.ts, docs/channels.md); unset = none of their keys given (the defaults). */
   channels?: ChannelConfig;
+  /** Several tenants (lib/tenant-config.ts); `source` is then the first tenant's partner event source. */
+  tenants?: TenantConfig[];
 }
 
 /** Every context key this app reads: a key given that is a near miss of one of these is reported as a typo. */
@@ -53,6 +56,7 @@ export const CONTEXT_KEYS = [
   'alarmEmails', 'reservedConcurrency', 'stackName', 'prefilter', 'stormControl', 'notificationBudgets', 'regexValueCap',
   'config', 'notify',
   ...CHANNEL_CONTEXT_KEYS,
+  ...TENANT_CONTEXT_KEYS,
 ] as const;
 
 export const CONFIG_DEFAULTS = {
@@ -113,7 +117,15 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
     return text === '' ? undefined : text;
   };
 
-  const source = readSource(str, problems);
+  const tenants = readTenants(get('tenants'), problems);
+  // With `tenants`, each tenant names its event source; the single-source keys must then stay unset.
+  const singleSourceKeys = ['auth0EventSourceName', 'eventBusName', 'eventBusArn'].filter((key) => str(key) !== undefined);
+  if (tenants !== undefined && singleSourceKeys.length > 0) {
+    problems.push(`set either 'tenants' or ${singleSourceKeys.map((k) => `'${k}'`).join(', ')}, not both: with several tenants, each entry of 'tenants' has its "eventSourceName"`);
+  }
+  const source: EventSourceConfig | undefined = tenants !== undefined
+    ? (tenants[0] ? { kind: 'partner', eventSourceName: tenants[0].eventSourceName } : undefined)
+    : readSource(str, problems);
   const alertEmails = readList(get, 'alertEmails', problems).filter((e) => checkEmail('alertEmails', e, problems));
   const alarmEmails = readList(get, 'alarmEmails', problems).filter((e) => checkEmail('alarmEmails', e, problems));
   const alertPhoneNumbers = readList(get, 'alertPhoneNumbers', problems).filter((p) => {
@@ -208,6 +220,7 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
     notificationBudgets,
     regexValueCap,
     ...(CHANNEL_CONTEXT_KEYS.some((key) => get(key) !== undefined) ? { channels } : {}),
+    ...(tenants !== undefined ? { tenants } : {}),
   };
 }
 

@@ -30,6 +30,7 @@ import {
   SERVICE_NAME, SNS_ATTRIBUTE_CHANNELS, SNS_ATTRIBUTE_LEVEL,
 } from '../lambda/notify/constants';
 import type { Level, RuleSetModel } from '../lambda/sigma/types';
+import type { TenantBundle } from '../lambda/tenants';
 import {
   ENV_CHAT_MIN_LEVEL, ENV_CHAT_TOPIC_ARN, ENV_SECURITY_HUB_MIN_LEVEL, ENV_SECURITY_HUB_PRODUCT_ARN,
 } from '../lambda/notify/channel-constants';
@@ -116,6 +117,13 @@ export interface SigmaDetectorProps {
   readonly dashboard?: boolean | string;
   /** The Auth0 partner event source, when the source bus is its partner bus: the dashboard shows what it received. */
   readonly eventSourceName?: string;
+  /** What the dashboard calls the source bus's events (the tenant's name with several tenants). @default 'Auth0' */
+  readonly sourceLabel?: string;
+  /**
+   * More Auth0 log sources for the same function (several tenants: lambda/tenants.ts routes each event by its
+   * `source`), each with its own bus rule, prefilter and dashboard line.
+   */
+  readonly extraSources?: readonly ExtraSource[];
   /**
    * One AWS Security Hub finding per detection at or above `minLevel` (default low), imported into this account
    * and region through the custom-integration product ARN. Security Hub must be enabled there (docs/channels.md).
@@ -129,6 +137,14 @@ export interface SigmaDetectorProps {
    * @default off
    */
   readonly chat?: { readonly slack?: SlackChannel; readonly teams?: TeamsChannel; readonly minLevel?: Level };
+}
+
+export interface ExtraSource {
+  readonly label: string;
+  readonly bus: events.IEventBus;
+  readonly eventSourceName?: string;
+  /** @default every Auth0 log event */
+  readonly eventPattern?: Record<string, unknown>;
 }
 
 export class SigmaDetector extends Construct {
@@ -260,7 +276,10 @@ export class SigmaDetector extends Construct {
     const invokeConfig = this.fn.node.tryFindChild('EventInvokeConfig');
     if (invokeConfig) invokeConfig.node.addDependency(this.role);
 
-    this.rule = this.addSourceRule('Auth0LogRule', props.sourceBus, props.eventPattern, 'Auth0', props.eventSourceName);
+    this.rule = this.addSourceRule('Auth0LogRule', props.sourceBus, props.eventPattern, props.sourceLabel ?? 'Auth0', props.eventSourceName);
+    for (const source of props.extraSources ?? []) {
+      this.addSourceRule(`Auth0LogRule-${source.label}`, source.bus, source.eventPattern, source.label, source.eventSourceName);
+    }
 
     this.addAlarm('FunctionErrors', this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       'The detector failed (delivery failures are retried, then land in the failed-invocation queue)');
@@ -430,8 +449,10 @@ function importFindingsStatement(productArn: string): iam.PolicyStatement {
 
 /** Correlation rules in the rule set file written at synth (lib/rules-artifact.ts). */
 function countCorrelationRules(rulesFile: string): number {
-  const model = JSON.parse(fs.readFileSync(rulesFile, 'utf8')) as RuleSetModel;
-  return model.rules.filter((r) => r.kind === 'correlation').length;
+  const model = JSON.parse(fs.readFileSync(rulesFile, 'utf8')) as TenantBundle;
+  const count = (m: RuleSetModel): number => m.rules.filter((r) => r.kind === 'correlation').length;
+  // Several tenants: the most any tenant has (their minimum levels may differ).
+  return Math.max(count(model), ...(model.tenants ?? []).map((t) => count(t.model)));
 }
 
 /**

@@ -11,6 +11,7 @@ import { loadRuleSet, plural, printDiagnostics, rulesWithErrors, type RuleOption
 import { MALFORMED_REPORT_LIMIT, ScanPipeline, type EventObserver } from './scan-pipeline';
 import { schemaKnows } from './lint';
 import { createCorrelationObserver } from './correlation';
+import { AlertVolume, DEFAULT_NOISY_THRESHOLD, formatAlertVolume, type AlertVolumeOptions } from './alert-volume';
 import { scanLimits, type ScanLimitOptions } from './limits';
 
 /** stdout failed (EPIPE when `| head` exits): stop reading input, there is nowhere to write detections. */
@@ -20,7 +21,7 @@ class OutputClosedError extends Error {
   }
 }
 
-export interface ScanOptions extends RuleOptions, Partial<ScanLimitOptions> {
+export interface ScanOptions extends RuleOptions, Partial<ScanLimitOptions>, AlertVolumeOptions {
   format: string;
   /** Exit 0 even when some rules failed to load (they are still left out, and said so). */
   allowRuleErrors?: boolean;
@@ -56,6 +57,9 @@ function formatRate(events: number, seconds: number): string {
 export async function runScan(io: CliIO, options: ScanOptions, inputs: string[]): Promise<number> {
   if (!(SCAN_FORMATS as readonly string[]).includes(options.format)) {
     throw new UsageError(`--format must be one of ${SCAN_FORMATS.join(', ')} (got '${options.format}')`);
+  }
+  if (options.noisyThreshold !== undefined && !(Number.isSafeInteger(options.noisyThreshold) && options.noisyThreshold >= 1)) {
+    throw new UsageError(`--noisy-threshold must be a whole number of detections a day, 1 or more (got '${String(options.noisyThreshold)}')`);
   }
   const sources = resolveInputs(io, inputs);
   const strict = Boolean(options.strict);
@@ -101,7 +105,11 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
   });
   for (const w of correlation?.warnings ?? []) err.write(`warning: ${w}\n`);
   const observers: EventObserver[] = correlation ? [correlation] : [];
-  const pipeline = new ScanPipeline(ruleSet, result.model.rules, (d) => writer.line(format(d)), observers);
+  const volume = new AlertVolume(options.noisyThreshold ?? DEFAULT_NOISY_THRESHOLD);
+  const pipeline = new ScanPipeline(ruleSet, result.model.rules, (d) => {
+    volume.add(d);
+    writer.line(format(d));
+  }, observers);
 
   const started = performance.now();
   const progress = io.stderrIsTTY ? startProgress(io, sources) : undefined;
@@ -160,6 +168,10 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
       err.write(`  ${String(count).padStart(7)}  [${rule?.level ?? '?'}] ${rule?.title ?? id} (${id})\n`);
     }
   }
+  // Alert volume per rule and day of log time, noisy rules flagged; with --format json also as one JSON line.
+  const alertVolume = volume.summary();
+  for (const line of formatAlertVolume(alertVolume)) err.write(`${line}\n`);
+  if (options.format === 'json') err.write(`${JSON.stringify({ alert_volume: alertVolume })}\n`);
   if (pipeline.failuresByRule.size > 0) {
     const budget = pipeline.budgetExceededEvents;
     err.write(`rule evaluation failures (each contained to its rule and event; the other rules still ran)${budget ? `; ${plural(budget, 'event')} exceeded the regex budget` : ''}:\n`);

@@ -20,6 +20,7 @@ import { locOf, nodeAt, parseYamlDocument, type YamlDoc } from './yaml-source';
 import { parsePlaceholderConfig, type PlaceholderValues } from './placeholders';
 import { editDistance } from './schema-lint';
 import { compareDiagnostics } from './diagnostics';
+import { has, isMapping } from './validate';
 
 /** A per-rule override: what the config file changes about one rule, by id. */
 export interface RuleOverride {
@@ -132,12 +133,4 @@ export function parseDetectionConfig(text: string, file: string): { config: Dete
     }
   }
   return { config, diagnostics: diagnostics.sort(compareDiagnostics) };
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function has(obj: Record<string, unknown>, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(obj, key);
 }

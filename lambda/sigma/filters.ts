@@ -13,7 +13,7 @@ import type { AppliedFilter, ConditionNode, Diagnostic, RuleModel, Severity, Sou
 import type { YamlDoc, YamlNode } from './yaml-source';
 import { locOf } from './yaml-source';
 import { printCondition } from './conditions';
-import { validateDocument, type RuleDraft, type ValidateOptions } from './validate';
+import { defineKey, has, isMapping, validateDocument, type RuleDraft, type ValidateOptions } from './validate';
 import type { ExplainNode } from './explain';
 
 /** A filter document, validated: its selections and condition as a detection model. */
@@ -283,16 +283,4 @@ function hasNot(node: ConditionNode): boolean {
 function conditionName(node: ConditionNode): string {
   const text = printCondition(node);
   return node.op === 'id' || node.op === 'of' ? text : `(${text})`;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function has(obj: Record<string, unknown>, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(obj, key);
-}
-
-function defineKey<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

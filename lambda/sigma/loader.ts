@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { DEFAULT_ENGINE_OPTIONS, SIGMA_LEVELS, type Diagnostic, type EngineOptions, type Level, type RuleSetModel } from './types';
 import { Diagnostics, RuleError, compareDiagnostics } from './diagnostics';
 import { parseYamlDocuments } from './yaml-source';
-import { assembleRuleSet, validateDocument, type RuleDraft, type ValidateOptions } from './validate';
+import { assembleRuleSet, isMapping, validateDocument, type RuleDraft, type ValidateOptions } from './validate';
 import { parsePlaceholderConfig, placeholderValueList, type PlaceholderValues } from './placeholders';
 import { applyFilters, isFilterDocument, validateFilterDocument, type FilterDraft, type FilterTarget } from './filters';
 import { parseDetectionConfig, type DetectionConfig, type RuleOverride } from './detection-config';
@@ -346,22 +346,11 @@ function placeholderUse(drafts: RuleDraft[], filters: FilterDraft[], values: Pla
  * folder, placeholders, overrides and filters. A missing or unreadable file is an error diagnostic.
  */
 export function loadDetectionConfig(file: string, root?: string): { config: DetectionConfig; ruleSources: string[]; diagnostics: Diagnostic[] } {
-  const name = relativeName(path.resolve(file), root ?? process.cwd());
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    return {
-      config: { file: name, rules: [], placeholders: {}, overrides: [], filters: [] },
-      ruleSources: [],
-      diagnostics: [{
-        severity: 'error', code: 'config-not-found',
-        message: missing ? `config file '${file}' does not exist` : `cannot read config file '${file}': ${(err as Error).message}`,
-        hint: 'pass an existing YAML file (auth0-sigma.yml)', loc: { file: name, line: 1, col: 1 },
-      }],
-    };
+  const read = readConfigText(file, root, 'pass an existing YAML file (auth0-sigma.yml)');
+  if ('error' in read) {
+    return { config: { file: read.name, rules: [], placeholders: {}, overrides: [], filters: [] }, ruleSources: [], diagnostics: [read.error] };
   }
+  const { text, name } = read;
   const { config, diagnostics } = parseDetectionConfig(text, name);
   const dir = path.dirname(path.resolve(file));
   const ruleSources: string[] = [];
@@ -380,22 +369,25 @@ export function loadDetectionConfig(file: string, root?: string): { config: Dete
 
 /** Reads a `--config` file's `placeholders:` map. A missing or unreadable file is an error diagnostic. */
 export function loadPlaceholderConfig(file: string, root?: string): { placeholders: PlaceholderValues; diagnostics: Diagnostic[] } {
+  const read = readConfigText(file, root, 'pass an existing YAML file to --config');
+  return 'error' in read ? { placeholders: {}, diagnostics: [read.error] } : parsePlaceholderConfig(read.text, read.name);
+}
+
+/** A config file's text and display name, or the error diagnostic saying why it cannot be read. */
+function readConfigText(file: string, root: string | undefined, hint: string): { text: string; name: string } | { error: Diagnostic; name: string } {
   const name = relativeName(path.resolve(file), root ?? process.cwd());
-  let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return { text: fs.readFileSync(file, 'utf8'), name };
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     return {
-      placeholders: {},
-      diagnostics: [{
-        severity: 'error', code: 'config-not-found',
+      name,
+      error: {
+        severity: 'error', code: 'config-not-found', hint, loc: { file: name, line: 1, col: 1 },
         message: missing ? `config file '${file}' does not exist` : `cannot read config file '${file}': ${(err as Error).message}`,
-        hint: 'pass an existing YAML file to --config', loc: { file: name, line: 1, col: 1 },
-      }],
+      },
     };
   }
-  return parsePlaceholderConfig(text, name);
 }
 
 function engineOptions(given: Partial<EngineOptions> | undefined, diagnostics: Diagnostic[]): EngineOptions {
@@ -414,10 +406,6 @@ function engineOptions(given: Partial<EngineOptions> | undefined, diagnostics: D
 export function relativeName(file: string, root: string): string {
   const rel = path.relative(path.resolve(root), path.resolve(file));
   return toPosix(rel === '' || path.isAbsolute(rel) ? path.resolve(file) : rel);
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function toPosix(p: string): string {

@@ -213,7 +213,7 @@ function summaryLine(chars: number, widened: number, everything: boolean, causes
   if (causes.length > 0) {
     return `PREFILTER WIDE: events of every log type reach the detector, because ${causeText(causes[0]!)}${more(causes.length)}`;
   }
-  return `prefilter: the bus rule forwards only events some rule can match (pattern ${chars} characters`
+  return `prefilter: the bus rule passes only events some rule can match (pattern ${chars} characters`
     + `${widened > 0 ? `, ${widened} constraint${widened === 1 ? '' : 's'} EventBridge cannot express left out: \`auth0-sigma check --show-prefilter\` lists them` : ''})`;
 }
 

@@ -262,12 +262,18 @@ export class CompiledRuleSet {
     const c = this.require(ruleId);
     this.budget.reset();
     const detection = c.rule.detection!;
-    const child = explainCondition(detection.condition, (name) => {
-      const search = c.byName.get(name);
-      if (!search) throw new Error(`rule '${ruleId}': condition names unknown identifier '${name}'`);
-      const body = explainSearch(search, event);
-      return { kind: 'identifier', name, result: body.result, child: body };
-    });
+    let child: ExplainNode;
+    try {
+      child = explainCondition(detection.condition, (name) => {
+        const search = c.byName.get(name);
+        if (!search) throw new Error(`rule '${ruleId}': condition names unknown identifier '${name}'`);
+        const body = explainSearch(search, event);
+        return { kind: 'identifier', name, result: body.result, child: body };
+      });
+    } catch (error) {
+      if (!(error instanceof BudgetExceeded)) throw error;
+      throw new Error(`explaining rule '${c.rule.title}' on this event needs more than the regex budget of ${this.budget.limit} steps (the engine skips such a rule and reports the event with the "Evaluation budget exceeded" rule); raise the budget (--regex-budget) to see the details`);
+    }
     return { kind: 'rule', ruleId, title: c.rule.title, condition: detection.conditionText, result: child.result, child };
   }
 

@@ -878,16 +878,16 @@ export function assembleRuleSet(drafts: RuleDraft[], options: AssembleOptions, o
   return { rules, skipped };
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
+export function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function has(obj: Record<string, unknown>, key: string): boolean {
+export function has(obj: Record<string, unknown>, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj, key);
 }
 
 /** Own-property assignment that keeps `__proto__` an ordinary key. */
-function defineKey<T>(target: Record<string, T>, key: string, value: T): void {
+export function defineKey<T>(target: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 

@@ -1,6 +1,6 @@
 // The stack with every channel of docs/channels.md turned on (dashboard by name, Security Hub, Slack and Teams,
-// storm control so the sweep and the state table exist), synthesized once with bundling and cdk-nag, and shared
-// by every assertion in this file. The default stack's dashboard is asserted in stack.test.ts's synth too.
+// storm control so the sweep and the state table exist) and two Auth0 tenants, synthesized once with bundling
+// and cdk-nag, and shared by every assertion in this file. The single-tenant stack is stack.test.ts's.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,6 +10,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type BuiltApp } from '../../lib/app';
 
 const SOURCE = 'aws.partner/auth0.com/acme-1234/auth0.logs';
+const DEV_SOURCE = 'aws.partner/auth0.com/acme-dev-5678/auth0.logs';
 const ROOT = path.join(__dirname, '..', '..');
 const TEAMS_CHANNEL = '19:0123456789abcdef0123456789abcdef@thread.tacv2';
 
@@ -24,9 +25,11 @@ beforeAll(() => {
   const app = new App({
     outdir: path.join(work, 'cdk.out'),
     context: {
-      auth0EventSourceName: SOURCE,
+      tenants: [
+        { name: 'prod', eventSourceName: SOURCE, auth0Domain: 'acme.eu.auth0.com', placeholders: { api_explorer_client_id: 'AbCdEf0123456789' } },
+        { eventSourceName: DEV_SOURCE, minLevel: 'high', placeholders: { api_explorer_client_id: 'DevDevDev0000001' } },
+      ],
       alertEmails: 'sec@example.com',
-      placeholders: '{"api_explorer_client_id":"AbCdEf0123456789"}',
       rulesDir: path.join(work, 'rules'),
       auth0Domain: 'acme.eu.auth0.com',
       stormControl: 'true',
@@ -105,6 +108,34 @@ describe('dashboard', () => {
     // Both functions are graphed.
     expect(body).toContain(`{"Ref":"${logicalId(detector().fn)}"}`);
     expect(body).toContain(`{"Ref":"${logicalId(detector().state!.sweepFn!)}"}`);
+  });
+});
+
+describe('several tenants', () => {
+  test('one partner event bus per tenant, each with its own bus rule to the one function', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 2); // the detector and the sweep
+    const buses = template.findResources('AWS::Events::EventBus');
+    expect(Object.values(buses).map((b) => b.Properties.EventSourceName).sort()).toEqual([SOURCE, DEV_SOURCE].sort());
+    const fnArn = { 'Fn::GetAtt': [logicalId(detector().fn), 'Arn'] };
+    for (const busId of Object.keys(buses)) {
+      template.hasResourceProperties('AWS::Events::Rule', { EventBusName: { Ref: busId }, Targets: [Match.objectLike({ Arn: fnArn })] });
+    }
+    expect(detector().sources.map((s) => s.label)).toEqual(['prod', 'acme-dev']);
+  });
+
+  test('each tenant\'s rule set in the bundle: its own placeholder values and minimum level', () => {
+    const bundle = JSON.parse(fs.readFileSync(built.rulesFile, 'utf8')) as { rules: unknown[]; tenants: { name: string; eventSourceName: string; auth0Domain?: string; model: { rules: unknown[] } }[] };
+    expect(bundle.tenants.map((t) => [t.name, t.eventSourceName, t.auth0Domain])).toEqual([['prod', SOURCE, 'acme.eu.auth0.com'], ['acme-dev', DEV_SOURCE, undefined]]);
+    expect(JSON.stringify(bundle.tenants[0].model)).toContain('AbCdEf0123456789');
+    expect(bundle.tenants[1].model.rules).toEqual([]); // the seed rule is medium, under dev's 'high'
+    expect(bundle.rules).toEqual(bundle.tenants[0].model.rules);
+  });
+
+  test('the dashboard shows what each tenant\'s source received and forwarded', () => {
+    const body = dashboardBody();
+    for (const source of [SOURCE, DEV_SOURCE]) expect(body).toContain(`\\"EventSourceName\\",\\"${source}\\"`);
+    expect(body).toContain('prod: forwarded by the prefilter');
+    expect(body).toContain('acme-dev: forwarded by the prefilter');
   });
 });
 

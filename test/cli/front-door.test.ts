@@ -1,7 +1,7 @@
 // The papercuts a new user hits first (issue 12): rule paths as arguments, counts and exit codes that tell the
 // truth, typo hints, paths printed one way, JSON without repetition, and AWS errors that say what to do.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -215,3 +215,14 @@ describe('redrive without a working AWS setup', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+test('`auth0-sigma --help | head`: a reader that went away is no crash', async () => {
+  const child = spawn(process.execPath, ['bin/auth0-sigma.js', 'check', '--help'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy(); // closed before the CLI writes anything: every write gets EPIPE
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(stderr).not.toContain('EPIPE');
+  expect(code).toBe(0);
+}, 60000);
+

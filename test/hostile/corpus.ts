@@ -67,7 +67,7 @@ export const HOSTILE_CASES: HostileCase[] = [
   {
     name: 'nested-items-100k',
     attack: 'field{} crossing an array whose element nests 100,000 levels',
-    data: () => ({ details: { items: [{ name: nestedArrays(100_000) }, nestedObjects(100_000, 'name')] } }),
+    data: () => ({ details: { items: [{ name: nestedArrays(100_000) }, { name: nestedObjects(100_000, 'n') }] } }),
   },
   {
     name: 'number-1e200',

@@ -3,9 +3,9 @@
 // handler.long.test.ts (heavy ones).
 
 import * as path from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { mockClient } from 'aws-sdk-client-mock';
+import { EventBridgeClient, PutEventsCommand, type ServiceInputTypes as EbInput, type ServiceOutputTypes as EbOutput, type EventBridgeClientResolvedConfig } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient, type ServiceInputTypes as SnsInput, type ServiceOutputTypes as SnsOutput, type SNSClientResolvedConfig } from '@aws-sdk/client-sns';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import { createRuntime, runInvocation, type DetectorRuntime, type InvocationSummary } from '../../lambda/handler';
 import { loadRules } from '../../lambda/sigma/loader';
 import type { Detection, RuleSetModel } from '../../lambda/sigma/types';
@@ -13,8 +13,8 @@ import type { LocalDynamo } from '../helpers/dynalite';
 import { RecordingTelemetry } from '../lambda/detector-fixtures';
 import { CANARY_RULE_ID, HOSTILE_RULES_DIR, caseLogId, envelopeEvent, firstUnsafeCharacter, type HostileCase } from './corpus';
 
-type SnsStub = ReturnType<typeof mockClient<SNSClient>>;
-type EventBridgeStub = ReturnType<typeof mockClient<EventBridgeClient>>;
+type SnsStub = AwsStub<SnsInput, SnsOutput, SNSClientResolvedConfig>;
+type EventBridgeStub = AwsStub<EbInput, EbOutput, EventBridgeClientResolvedConfig>;
 
 const ROOT = path.resolve(__dirname, '../..');
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:Auth0Sigma-Topic';

@@ -87,67 +87,60 @@ export function detectionOnly(model: RuleSetModel): RuleSetModel {
   return { ...model, rules: model.rules.filter((r) => r.kind === 'detection') };
 }
 
-const snsMock = mockClient(SNSClient);
-const ebMock = mockClient(EventBridgeClient);
-
 /** `events` hostile events through the handler: no throw, every event accounted for, bounded logs and messages. */
 export async function fuzzHandler(events: number): Promise<void> {
   const snsMock = mockClient(SNSClient);
   const ebMock = mockClient(EventBridgeClient);
   try {
-    await runFuzzHandler(events, snsMock, ebMock);
+    let publishes = 0;
+    let largestPublish = 0;
+    let longestSubject = 0;
+    snsMock.on(PublishCommand).callsFake((input: { Message?: string; Subject?: string }) => {
+      publishes++;
+      largestPublish = Math.max(largestPublish, Buffer.byteLength(input.Message ?? '', 'utf8'));
+      longestSubject = Math.max(longestSubject, (input.Subject ?? '').length);
+      if (!/^[\x20-\x7e]+$/.test(input.Subject ?? '')) throw new Error(`subject not printable ASCII: ${JSON.stringify(input.Subject)}`);
+      return { MessageId: `m${publishes}` };
+    });
+    let entries = 0;
+    ebMock.on(PutEventsCommand).callsFake((input: { Entries?: unknown[] }) => {
+      entries += input.Entries?.length ?? 0;
+      return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map((_, i) => ({ EventId: `e${i}` })) };
+    });
+    const telemetry = new CheckingTelemetry();
+    const runtime = createRuntime(
+      { SIGMA_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t', SIGMA_DETECTION_BUS: 'arn:aws:events:eu-west-1:123456789012:event-bus/default', SIGMA_AUTH0_DOMAIN: 'acme.eu.auth0.com' },
+      { model: detectionOnly(fuzzModel()), telemetry, snsClient: new SNSClient({ region: 'eu-west-1' }), eventBridgeClient: new EventBridgeClient({ region: 'eu-west-1' }) },
+    );
+    const totals = { evaluated: 0, malformed: 0, detections: 0, valid: 0, invalid: 0 };
+    for (const batch of eventBatches(events, 1_000, 424242)) {
+      for (const { label } of batch) if (label !== 'any') totals[label]++;
+      // 1,000 records per invocation: runInvocation accepts an array (what redrive and tests pass).
+      const summary = await runInvocation(runtime, batch.map((b) => b.event));
+      if (summary.evaluated + summary.malformed !== batch.length) throw new Error(`a batch lost events: ${JSON.stringify(summary)}`);
+      const validHere = batch.filter((b) => b.label === 'valid').length;
+      const invalidHere = batch.filter((b) => b.label === 'invalid').length;
+      if (summary.evaluated < validHere || summary.malformed < invalidHere) throw new Error(`misclassified: ${JSON.stringify(summary)} valid=${validHere} invalid=${invalidHere}`);
+      totals.evaluated += summary.evaluated;
+      totals.malformed += summary.malformed;
+      totals.detections += summary.detections;
+    }
+    expect(totals.evaluated + totals.malformed).toBe(events);
+    expect(telemetry.totals.get('MalformedEvents')).toBe(totals.malformed);
+    expect(telemetry.totals.get('EventsEvaluated')).toBe(totals.evaluated);
+    expect(telemetry.totals.get('PublishFailures') ?? 0).toBe(0);
+    expect(telemetry.totals.get('EvaluationErrors') ?? 0).toBe(0);
+    expect(totals.invalid).toBeGreaterThan(events / 20);
+    expect(totals.detections).toBeGreaterThan(events / 100);
+    // Every detection went out once per destination.
+    expect(publishes).toBe(totals.detections);
+    expect(entries).toBe(totals.detections);
+    expect(largestPublish).toBeLessThan(256 * 1024);
+    expect(longestSubject).toBeLessThanOrEqual(100);
+    // Log lines hold identifiers and short reasons, never an event (events here reach hundreds of KB).
+    expect([telemetry.longestLogMessage, telemetry.longestLogExtra < 1_000]).toEqual([telemetry.longestLogMessage, true]);
   } finally {
     snsMock.restore();
     ebMock.restore();
   }
-}
-
-async function runFuzzHandler(events: number, snsMock: ReturnType<typeof mockClient<SNSClient>>, ebMock: ReturnType<typeof mockClient<EventBridgeClient>>): Promise<void> {
-  let publishes = 0;
-  let largestPublish = 0;
-  let longestSubject = 0;
-  snsMock.on(PublishCommand).callsFake((input: { Message?: string; Subject?: string }) => {
-    publishes++;
-    largestPublish = Math.max(largestPublish, Buffer.byteLength(input.Message ?? '', 'utf8'));
-    longestSubject = Math.max(longestSubject, (input.Subject ?? '').length);
-    if (!/^[\x20-\x7e]+$/.test(input.Subject ?? '')) throw new Error(`subject not printable ASCII: ${JSON.stringify(input.Subject)}`);
-    return { MessageId: `m${publishes}` };
-  });
-  let entries = 0;
-  ebMock.on(PutEventsCommand).callsFake((input: { Entries?: unknown[] }) => {
-    entries += input.Entries?.length ?? 0;
-    return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map((_, i) => ({ EventId: `e${i}` })) };
-  });
-  const telemetry = new CheckingTelemetry();
-  const runtime = createRuntime(
-    { SIGMA_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t', SIGMA_DETECTION_BUS: 'arn:aws:events:eu-west-1:123456789012:event-bus/default', SIGMA_AUTH0_DOMAIN: 'acme.eu.auth0.com' },
-    { model: detectionOnly(fuzzModel()), telemetry, snsClient: new SNSClient({ region: 'eu-west-1' }), eventBridgeClient: new EventBridgeClient({ region: 'eu-west-1' }) },
-  );
-  const totals = { evaluated: 0, malformed: 0, detections: 0, valid: 0, invalid: 0 };
-  for (const batch of eventBatches(events, 1_000, 424242)) {
-    for (const { label } of batch) if (label !== 'any') totals[label]++;
-    // 1,000 records per invocation: runInvocation accepts an array (what redrive and tests pass).
-    const summary = await runInvocation(runtime, batch.map((b) => b.event));
-    if (summary.evaluated + summary.malformed !== batch.length) throw new Error(`a batch lost events: ${JSON.stringify(summary)}`);
-    const validHere = batch.filter((b) => b.label === 'valid').length;
-    const invalidHere = batch.filter((b) => b.label === 'invalid').length;
-    if (summary.evaluated < validHere || summary.malformed < invalidHere) throw new Error(`misclassified: ${JSON.stringify(summary)} valid=${validHere} invalid=${invalidHere}`);
-    totals.evaluated += summary.evaluated;
-    totals.malformed += summary.malformed;
-    totals.detections += summary.detections;
-  }
-  expect(totals.evaluated + totals.malformed).toBe(events);
-  expect(telemetry.totals.get('MalformedEvents')).toBe(totals.malformed);
-  expect(telemetry.totals.get('EventsEvaluated')).toBe(totals.evaluated);
-  expect(telemetry.totals.get('PublishFailures') ?? 0).toBe(0);
-  expect(telemetry.totals.get('EvaluationErrors') ?? 0).toBe(0);
-  expect(totals.invalid).toBeGreaterThan(events / 20);
-  expect(totals.detections).toBeGreaterThan(events / 100);
-  // Every detection went out once per destination.
-  expect(publishes).toBe(totals.detections);
-  expect(entries).toBe(totals.detections);
-  expect(largestPublish).toBeLessThan(256 * 1024);
-  expect(longestSubject).toBeLessThanOrEqual(100);
-  // Log lines hold identifiers and short reasons, never an event (events here reach hundreds of KB).
-  expect([telemetry.longestLogMessage, telemetry.longestLogExtra < 1_000]).toEqual([telemetry.longestLogMessage, true]);
 }

@@ -11,10 +11,8 @@
 
 import fc from 'fast-check';
 import { dashboardLogUrl } from '../../lambda/notify/dashboard-link';
-import { detectionJson } from '../../lambda/notify/fit-detection';
 import { CLICKABLE, chatText, safeLine, toAscii } from '../../lambda/notify/sanitize';
 import { buildSnsMessage, SUBJECT_MAX } from '../../lambda/notify/sns-message';
-import { detectionKey } from '../../lambda/reliability/ledger';
 import type { StormSummary } from '../../lambda/reliability/storm';
 import { buildSummaryMessage } from '../../lambda/reliability/summary-message';
 import { SIGMA_LEVELS, type Detection, type Level } from '../../lambda/sigma/types';
@@ -124,7 +122,10 @@ export const summary: fc.Arbitrary<StormSummary> = fc.record({
   suppressed: fc.record({ email: fc.oneof(fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER)), sms: fc.nat() }),
 });
 
-export /** Every SNS subject (detections, correlations, storm summaries) is 1 to 99 printable ASCII characters. */
+/** A subject SNS accepts: printable ASCII, not starting with a space. */
+export const SNS_SUBJECT = /^[\x21-\x7e][\x20-\x7e]*$/;
+
+/** Every SNS subject (detections, correlations, storm summaries) is 1 to 99 printable ASCII characters. */
 export function checkSubjects(numRuns: number, seed: number): void {
   const ruleText = fc.oneof(fc.string({ unit: 'binary', maxLength: 400 }), fc.constant(''), fc.constant(' '), fc.constant('\u202e'), fc.constant('T'.repeat(120)), fc.constant('é'.repeat(99)));
   fc.assert(

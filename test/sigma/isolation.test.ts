@@ -115,6 +115,12 @@ describe('per-event regex budget', () => {
     expect(report.budgetSteps).toBeGreaterThan(0);
   });
 
+  test('explain on an event over budget says so instead of guessing', () => {
+    const ruleSet = new CompiledRuleSet(model(rules, { regexBudget: 2_000_000 }));
+    expect(() => ruleSet.explain('00000000-0000-4000-8000-000000000003', hostile(20))).toThrow(/needs more than the regex budget of 2000000 steps/);
+    expect(ruleSet.explain('00000000-0000-4000-8000-000000000003', hostile(1)).result).toBe(false);
+  });
+
   test('an invalid budget is refused when the rule set is built', () => {
     for (const bad of [0, -1, 1.5, NaN]) {
       expect(() => new CompiledRuleSet({ ...model(PLAIN), options: { regexValueCap: 4096, regexBudget: bad } })).toThrow(/regexBudget must be a positive integer/);

@@ -1,0 +1,98 @@
+// Alert volume before deploy: `scan` counts detections per rule per day of log time (the event's `data.date`, a
+// correlation's window end) and flags the rules that would send more than a threshold a day as noisy, so a user
+// scanning a week of exported logs sees what a rule set would send before deploying it.
+
+import type { Command } from 'commander';
+import type { Detection } from '../../lambda/sigma/types';
+import { integerOption } from './limits';
+import { printable } from './io';
+
+export const DEFAULT_NOISY_THRESHOLD = 20;
+/** Detections without a usable date are counted under this day. */
+export const UNDATED = 'undated';
+
+export interface AlertVolumeOptions {
+  /** --noisy-threshold: detections a day above which a rule is noisy. */
+  noisyThreshold?: number;
+}
+
+export function addAlertVolumeOptions(cmd: Command): Command {
+  return cmd.option(
+    '--noisy-threshold <n>',
+    `flag a rule as noisy when it gives more than n detections on one day of log time (default ${DEFAULT_NOISY_THRESHOLD})`,
+    integerOption(1, 1_000_000_000),
+  );
+}
+
+export interface RuleVolume {
+  ruleId: string;
+  title: string;
+  level: string;
+  total: number;
+  /** Day (YYYY-MM-DD, UTC, of log time) → detections. */
+  perDay: Record<string, number>;
+  /** The busiest day's count. */
+  peak: number;
+  noisy: boolean;
+}
+
+export interface AlertVolumeSummary {
+  threshold: number;
+  days: string[];
+  rules: RuleVolume[];
+  /** Ids of the noisy rules, busiest first. */
+  noisy: string[];
+}
+
+/** The UTC day of an ISO date, or undefined when it is not one. */
+function dayOf(date: unknown): string | undefined {
+  if (typeof date !== 'string' || date.length > 64) return undefined;
+  const t = Date.parse(date);
+  return Number.isFinite(t) ? new Date(t).toISOString().slice(0, 10) : undefined;
+}
+
+/** Counts detections by rule and day; one per detection emitted. Memory: rules × days. */
+export class AlertVolume {
+  private readonly byRule = new Map<string, { title: string; level: string; perDay: Map<string, number> }>();
+
+  constructor(readonly threshold: number = DEFAULT_NOISY_THRESHOLD) {}
+
+  add(d: Detection): void {
+    const day = dayOf(d.correlation ? d.correlation.window.end : d.date) ?? UNDATED;
+    let entry = this.byRule.get(d.rule.id);
+    if (!entry) this.byRule.set(d.rule.id, (entry = { title: d.rule.title, level: d.rule.level, perDay: new Map() }));
+    entry.perDay.set(day, (entry.perDay.get(day) ?? 0) + 1);
+  }
+
+  summary(): AlertVolumeSummary {
+    const days = new Set<string>();
+    const rules: RuleVolume[] = [];
+    for (const [ruleId, e] of this.byRule) {
+      let total = 0;
+      let peak = 0;
+      for (const [day, n] of e.perDay) {
+        days.add(day);
+        total += n;
+        peak = Math.max(peak, n);
+      }
+      const perDay = Object.fromEntries([...e.perDay].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      rules.push({ ruleId, title: e.title, level: e.level, total, perDay, peak, noisy: peak > this.threshold });
+    }
+    rules.sort((a, b) => b.peak - a.peak || b.total - a.total || (a.ruleId < b.ruleId ? -1 : 1));
+    return { threshold: this.threshold, days: [...days].sort(), rules, noisy: rules.filter((r) => r.noisy).map((r) => r.ruleId) };
+  }
+}
+
+/** The text summary: one line per rule with its daily counts, noisy rules marked, then a verdict line. */
+export function formatAlertVolume(s: AlertVolumeSummary): string[] {
+  if (s.rules.length === 0) return [];
+  const lines = [`detections per rule per day of log time (${s.days.length} day${s.days.length === 1 ? '' : 's'}: ${s.days[0]}${s.days.length > 1 ? ` .. ${s.days[s.days.length - 1]}` : ''}):`];
+  for (const r of s.rules) {
+    const days = Object.entries(r.perDay).map(([day, n]) => `${day} ${n}`).join(', ');
+    lines.push(`  ${r.noisy ? 'NOISY' : '     '} ${String(r.peak).padStart(7)}/day max  ${printable(r.title)} (${printable(r.ruleId)}): ${days}`);
+  }
+  lines.push(s.noisy.length === 0
+    ? `no rule gives more than ${s.threshold} detections a day`
+    : `${s.noisy.length} noisy rule${s.noisy.length === 1 ? '' : 's'} (more than ${s.threshold} detections on some day): tune them (threshold, filter, override) before deploying; --noisy-threshold sets the limit`);
+  return lines;
+}
