@@ -60,7 +60,9 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env, deps: Handle
   const telemetry = deps.telemetry ?? new PowertoolsTelemetry();
   const model = deps.model ?? loadBundledRuleSet();
   const ruleSet = new CompiledRuleSet(model);
-  const rawSinks = createSinks(env, deps, model);
+  // Several tenants: each tenant's pipeline has its own sinks (tenantPipelines below), the top-level ones none.
+  const tenantBundle = (model as TenantBundle).tenants?.length ? (model as TenantBundle) : undefined;
+  const rawSinks = tenantBundle ? [] : createSinks(env, deps, model);
   const correlator = deps.correlation ? undefined : createCorrelator(model, env, { dynamoDbClient: deps.dynamoDbClient });
   // Exactly-once per destination, storm control, retry-safe correlation: docs/reliability.md.
   const reliability = createReliability(env, { dynamoDbClient: deps.dynamoDbClient, snsClient: deps.snsClient, clock: deps.clock }, telemetry.logger);
@@ -68,11 +70,11 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env, deps: Handle
   const stage = deps.correlation ?? correlator;
   const correlation = stage && reliability && correlator ? reliability.wrapCorrelation(stage, correlator.referencedRuleIds()) : stage;
   for (const warning of correlator?.warnings ?? []) telemetry.logger.warn('correlation rule set warning', { warning });
+  const tenants = tenantPipelines(tenantBundle?.tenants, { env, clients: deps, telemetry, reliability, correlation, gate: deps.gate });
   telemetry.logger.info('detector ready', {
-    rules: model.rules.length, sinks: sinks.map((s) => s.name), correlations: correlation !== undefined,
-    exactlyOnce: reliability !== undefined, stormControl: reliability?.storm !== undefined,
+    rules: model.rules.length, sinks: (tenants?.sinks ?? sinks).map((s) => s.name), correlations: correlation !== undefined,
+    exactlyOnce: reliability !== undefined, stormControl: reliability?.storm !== undefined, tenants: tenants?.router.tenantCount,
   });
-  const tenants = tenantPipelines((model as TenantBundle).tenants, { env, clients: deps, telemetry, reliability, correlation, gate: deps.gate });
   return {
     pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation, gate: deps.gate }), telemetry, model, correlator, reliability,
     sinks: tenants?.sinks ?? sinks, router: tenants?.router,

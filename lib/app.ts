@@ -41,7 +41,7 @@ export interface BuiltApp {
 export function buildApp(app: App, options: BuildAppOptions = {}): BuiltApp {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const config = readConfig((key) => app.node.tryGetContext(key), Object.keys(app.node.getAllContext()));
-  const baseRulesOptions = { rulesDir: config.rulesDir, configFile: config.configFile, root: options.root ?? PROJECT_ROOT, regexValueCap: config.regexValueCap };
+  const baseRulesOptions = { rulesDir: config.rulesDir, configFile: config.configFile, root: options.root ?? PROJECT_ROOT, regexValueCap: config.regexValueCap, regexBudget: config.regexBudget };
   // Several tenants: one rule set per tenant (its placeholders and minimum level); `rules` is the first one's.
   const tenants = config.tenants ? loadTenantRules(config, config.tenants, baseRulesOptions) : undefined;
   const rules = tenants?.[0].rules ?? loadDeployRules({ ...baseRulesOptions, placeholders: config.placeholders, minLevel: config.minLevel });

@@ -43,6 +43,8 @@ export interface DeployConfig {
   notificationBudgets?: string;
   /** Longest value a `|re` regex runs on; unset = the engine's default (4096). */
   regexValueCap?: number;
+  /** Regex steps one event may use (the engine's regexBudget); unset = the engine's default (5,000,000). */
+  regexBudget?: number;
   /** Dashboard, Security Hub and chat (lib/channel-config.ts, docs/channels.md); unset = none of their keys given (the defaults). */
   channels?: ChannelConfig;
   /** Several tenants (lib/tenant-config.ts); `source` is then the first tenant's partner event source. */
@@ -54,7 +56,7 @@ export const CONTEXT_KEYS = [
   'auth0EventSourceName', 'eventBusName', 'eventBusArn', 'alertEmails', 'alertPhoneNumbers', 'emailMinLevel',
   'smsMinLevel', 'minLevel', 'placeholders', 'rulesDir', 'detectionBus', 'auth0Domain', 'logRetentionDays',
   'alarmEmails', 'reservedConcurrency', 'stackName', 'prefilter', 'stormControl', 'notificationBudgets', 'regexValueCap',
-  'config', 'notify',
+  'regexBudget', 'config', 'notify',
   ...CHANNEL_CONTEXT_KEYS,
   ...TENANT_CONTEXT_KEYS,
 ] as const;
@@ -185,6 +187,10 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
   if (regexValueCap !== undefined && (regexValueCap < 16 || regexValueCap > 1_048_576)) {
     problems.push(`'regexValueCap': ${regexValueCap} must be between 16 and 1048576 characters, or left unset (default 4096)`);
   }
+  const regexBudget = readInteger(str, 'regexBudget', problems);
+  if (regexBudget !== undefined && (regexBudget < 1000 || regexBudget > 1_000_000_000)) {
+    problems.push(`'regexBudget': ${regexBudget} must be between 1000 and 1000000000 regex steps per event, or left unset (default 5000000)`);
+  }
   const prefilter = readBoolean(get, 'prefilter', problems) ?? CONFIG_DEFAULTS.prefilter;
   const stormControl = readBoolean(get, 'stormControl', problems);
   const notificationBudgets = readBudgets(get('notificationBudgets'), problems);
@@ -219,6 +225,7 @@ export function readConfig(get: (key: string) => unknown, givenKeys: readonly st
     stormControl,
     notificationBudgets,
     regexValueCap,
+    regexBudget,
     ...(CHANNEL_CONTEXT_KEYS.some((key) => get(key) !== undefined) ? { channels } : {}),
     ...(tenants !== undefined ? { tenants } : {}),
   };

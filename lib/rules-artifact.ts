@@ -29,6 +29,8 @@ export interface DeployRulesOptions {
   root: string;
   /** Longest value a regex runs on (the engine's regexValueCap); unset = the engine's default. */
   regexValueCap?: number;
+  /** Regex steps one event may use (the engine's regexBudget); unset = the engine's default. */
+  regexBudget?: number;
 }
 
 export interface DeployRules {
@@ -78,7 +80,10 @@ export function loadDeployRules(options: DeployRulesOptions): DeployRules {
     unresolvedPlaceholders: 'error',
     minLevel: options.minLevel,
     root: options.root,
-    engine: options.regexValueCap === undefined ? undefined : { regexValueCap: options.regexValueCap },
+    engine: options.regexValueCap === undefined && options.regexBudget === undefined ? undefined : {
+      ...(options.regexValueCap === undefined ? {} : { regexValueCap: options.regexValueCap }),
+      ...(options.regexBudget === undefined ? {} : { regexBudget: options.regexBudget }),
+    },
     overrides: fromConfig?.overrides,
     configFilters: fromConfig?.filters,
   };

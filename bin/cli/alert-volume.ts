@@ -1,5 +1,5 @@
-// Alert volume before deploy: `scan` counts detections per rule per day of log time (the event's `data.date`, a
-// correlation's window end) and flags the rules that would send more than a threshold a day as noisy, so a user
+// Alert volume before deploy: `scan` counts detections per rule per day of log time (the detection's date: the
+// event's `data.date`, or when a correlation fired) and flags the rules that would send more than a threshold a day as noisy, so a user
 // scanning a week of exported logs sees what a rule set would send before deploying it.
 
 import type { Command } from 'commander';
@@ -58,7 +58,8 @@ export class AlertVolume {
   constructor(readonly threshold: number = DEFAULT_NOISY_THRESHOLD) {}
 
   add(d: Detection): void {
-    const day = dayOf(d.correlation ? d.correlation.window.end : d.date) ?? UNDATED;
+    // A correlation's date is when it fired (the event that made it true, or the window's close).
+    const day = dayOf(d.date ?? d.correlation?.window.end) ?? UNDATED;
     let entry = this.byRule.get(d.rule.id);
     if (!entry) this.byRule.set(d.rule.id, (entry = { title: d.rule.title, level: d.rule.level, perDay: new Map() }));
     entry.perDay.set(day, (entry.perDay.get(day) ?? 0) + 1);

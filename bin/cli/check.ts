@@ -34,6 +34,7 @@ export function runCheck(io: CliIO, options: CheckOptions): number {
   for (const s of result.skipped) out.write(`  skipped ${s.file}:${s.line} '${s.title}': ${s.reason}\n`);
   writeFiltersApplied(out, enabled);
   writePlaceholderUse(out, result.placeholderUse);
+  if (result.unusedPlaceholders.length > 0) out.write(`placeholders set but used by no loaded rule (misspelt?): ${result.unusedPlaceholders.join(', ')}\n`);
 
   let failure: string | undefined;
   if (result.files.length === 0) failure = 'no rule files found (*.yml, *.yaml; *.test.yml are fixtures)';

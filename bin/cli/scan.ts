@@ -43,9 +43,11 @@ export function formatDetectionText(d: Detection): string {
     const group = Object.entries(c.group).map(([k, v]) => `${k}=${printable(v)}`).join(' ') || '-';
     return `${head} | ${c.type} value=${c.value} | window=${c.window.start}..${c.window.end} | group: ${group} | log_ids=${c.log_ids.map((id) => printable(id)).join(',') || '-'}`;
   }
+  // The budget rule names the rules it stopped (rule titles come from rule files: printable too).
+  const skipped = d.skipped_rules ? ` | skipped rules: ${d.skipped_rules.map((r) => withName(r.id, r.title)).join(', ')}` : '';
   return (
     `${head} | date=${printable(d.date)} type=${printable(d.type)} user=${withName(d.user_id, d.user_name)} ` +
-    `ip=${printable(d.ip)} client=${withName(d.client_id, d.client_name)} log_id=${printable(d.log_id)}`
+    `ip=${printable(d.ip)} client=${withName(d.client_id, d.client_name)} log_id=${printable(d.log_id)}${skipped}`
   );
 }
 

@@ -217,6 +217,15 @@ class MinHeap<T> {
     return this.keys[0];
   }
 
+  get size(): number {
+    return this.keys.length;
+  }
+
+  clear(): void {
+    this.keys.length = 0;
+    this.values.length = 0;
+  }
+
   pop(): T | undefined {
     if (this.keys.length === 0) return undefined;
     const top = this.values[0];
@@ -255,8 +264,8 @@ const groupId = (ref: GroupRef): string => `${ref.correlationId}\u0000${ref.grou
  * The store `scan` and `test` use: everything in process memory, no clock of its own (event time only).
  * State expires as event time passes (the caller calls `purgeExpired`; the correlator's `closeWindows` does).
  * Within the expiry, state is capped by `MemoryStoreLimits`: when a new group would pass the group cap or the
- * estimated bytes pass the byte cap, the groups whose data expires first (the least recently fed in event
- * time) are evicted with their buckets and open windows. A group under attack keeps being fed, so it is the
+ * estimated bytes pass the byte cap, the least recently fed groups (in input order) are evicted with their
+ * buckets and open windows. A group under attack keeps being fed, so it is the
  * last to go; an evicted group starts again from zero if it comes back (its correlations may miss a detection,
  * which `limitStats().evictedGroups` counts).
  */
@@ -464,9 +473,14 @@ export class MemoryCorrelationStore implements CorrelationStore {
       this.groups.set(id, group);
       this.groupExpiry.push(expiresAtMs, id);
       this.grow(group, bytes, id);
-    } else if (expiresAtMs > group.expiresAt) {
-      // The heap entry with the older expiry is found stale when popped and pushed again with this one.
-      group.expiresAt = expiresAtMs;
+    } else {
+      if (expiresAtMs > group.expiresAt) {
+        // The heap entry with the older expiry is found stale when popped and pushed again with this one.
+        group.expiresAt = expiresAtMs;
+      }
+      // Re-inserting keeps `groups` in least-recently-fed order: the eviction order.
+      this.groups.delete(id);
+      this.groups.set(id, group);
     }
     return group;
   }
@@ -489,33 +503,24 @@ export class MemoryCorrelationStore implements CorrelationStore {
   }
 
   /**
-   * Evicts the group whose data expires first (never `keep`, the group being written). False when there is no
-   * other group to evict.
+   * Evicts the least recently fed group (the first in `groups`' order; never `keep`, the group being written).
+   * False when there is no other group to evict.
    */
   private evictOldest(keep: string | undefined): boolean {
-    let kept: number | undefined;
-    let evicted = false;
-    for (;;) {
-      const key = this.groupExpiry.peekKey();
-      if (key === undefined) break;
-      const id = this.groupExpiry.pop() as string;
-      const group = this.groups.get(id);
-      if (!group) continue;
-      if (group.expiresAt > key) {
-        this.groupExpiry.push(group.expiresAt, id); // stale entry: re-queued with the group's current expiry
-        continue;
-      }
-      if (id === keep) {
-        kept = key;
-        continue;
-      }
+    for (const [id, group] of this.groups) {
+      if (id === keep) continue;
       this.dropGroup(id, group, true);
       this.evictedGroups++;
-      evicted = true;
-      break;
+      // Evicted groups leave entries in the expiry heap; rebuild it before they outnumber the live groups.
+      if (this.groupExpiry.size > 2 * this.groups.size + 1024) this.rebuildExpiryHeap();
+      return true;
     }
-    if (kept !== undefined && keep !== undefined) this.groupExpiry.push(kept, keep);
-    return evicted;
+    return false;
+  }
+
+  private rebuildExpiryHeap(): void {
+    this.groupExpiry.clear();
+    for (const [id, group] of this.groups) this.groupExpiry.push(group.expiresAt, id);
   }
 
   /**

@@ -15,7 +15,7 @@ import { jsonText } from './bounded-json';
 import { displayValue, groupKeyOf, storableLogId, storableValue } from './correlation-limits';
 import { ruleSummary } from './detection';
 import { collectValues, compilePath, type CompiledPath } from './fieldpath';
-import type { BucketAdd, BucketState, CorrelationStore, GroupRef, OpenWindow } from './correlation-store';
+import type { BucketAdd, BucketState, CorrelationStore, GroupRead, GroupRef, OpenWindow, StoreStats } from './correlation-store';
 import type {
   CorrelationInfo, CorrelationModel, Detection, NormalizedEvent, RuleModel, RuleSummary, Scalar,
 } from './types';
@@ -41,6 +41,13 @@ export interface CorrelatorOptions {
    * failed): the other rules of the event go on. For metrics and logs; never given event content.
    */
   onFailure?: (failure: CorrelationFailure) => void;
+  /**
+   * Transient store failures (throttle, timeout, 5xx) are retried this many more times per call, after the
+   * store's own retries (the SDK's), with exponential backoff from `storeRetryDelayMs`. Default 3 and 100 ms
+   * (at most 0.7 s of waiting per call). Then the failure is contained to the rule (`onFailure`).
+   */
+  storeRetries?: number;
+  storeRetryDelayMs?: number;
 }
 
 /** One correlation rule that could not use one event (or one closed window); the event's other rules went on. */
@@ -148,7 +155,10 @@ export class Correlator {
   /** References to rules missing from the rule set (left out for errors): such a correlation never sees them. */
   readonly warnings: string[] = [];
 
-  constructor(rules: RuleModel[], private readonly store: CorrelationStore, options: CorrelatorOptions = {}) {
+  private readonly store: CorrelationStore;
+
+  constructor(rules: RuleModel[], store: CorrelationStore, options: CorrelatorOptions = {}) {
+    this.store = new TransientRetryStore(store, options.storeRetries ?? 3, options.storeRetryDelayMs ?? 100);
     const bucketsPerWindow = options.bucketsPerWindow ?? 10;
     if (!Number.isInteger(bucketsPerWindow) || bucketsPerWindow < 10) {
       throw new CorrelationConfigError(`bucketsPerWindow must be an integer ≥ 10 (got ${bucketsPerWindow})`);
@@ -653,6 +663,39 @@ export function checkCorrelations(rules: RuleModel[], options: CorrelatorOptions
     }
   }
   return problems;
+}
+
+/**
+ * The store with transient failures retried (backoff doubling from `delayMs`). Retrying is as safe as the SDK's
+ * own retries: a write that fails before it is applied is simply made again; an ambiguous one (a timeout after
+ * DynamoDB applied it) may count an event twice, the same risk every retrying client has.
+ */
+class TransientRetryStore implements CorrelationStore {
+  constructor(
+    private readonly inner: CorrelationStore,
+    private readonly retries: number,
+    private readonly delayMs: number,
+  ) {}
+
+  private async retry<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (attempt >= this.retries || !isTransient(err)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, this.delayMs * 2 ** attempt));
+      }
+    }
+  }
+
+  addAndRead(...args: Parameters<CorrelationStore['addAndRead']>): Promise<GroupRead> { return this.retry(() => this.inner.addAndRead(...args)); }
+  read(...args: Parameters<CorrelationStore['read']>): Promise<GroupRead> { return this.retry(() => this.inner.read(...args)); }
+  tryFire(...args: Parameters<CorrelationStore['tryFire']>): Promise<boolean> { return this.retry(() => this.inner.tryFire(...args)); }
+  tryOpenWindow(...args: Parameters<CorrelationStore['tryOpenWindow']>): Promise<boolean> { return this.retry(() => this.inner.tryOpenWindow(...args)); }
+  dueWindows(...args: Parameters<CorrelationStore['dueWindows']>): Promise<OpenWindow[]> { return this.retry(() => this.inner.dueWindows(...args)); }
+  completeWindow(window: OpenWindow): Promise<void> { return this.retry(() => this.inner.completeWindow(window)); }
+  purgeExpired(before: number): Promise<void> { return this.retry(() => this.inner.purgeExpired(before)); }
+  stats(): StoreStats { return this.inner.stats(); }
 }
 
 /** A store that is never called: checkCorrelations only constructs correlators. */

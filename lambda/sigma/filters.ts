@@ -58,6 +58,10 @@ export function validateFilterDocument(doc: YamlDoc, options: ValidateOptions, o
     out.push(d);
   };
 
+  if (title === '(untitled filter)') {
+    report('error', 'missing-title', locOf(doc, has(raw, 'title') ? ['title'] : [], 'value'), 'the filter has no title (the Sigma filters specification requires one)',
+      'add `title: <what this filter allows and why>`: check and explain name filters by title');
+  }
   // Log source: Auth0 filters only; other products are skipped like rules of other products.
   if (!has(raw, 'logsource')) {
     if (!fromConfig) {

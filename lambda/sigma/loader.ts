@@ -54,6 +54,8 @@ export interface LoadResult {
   placeholderUse: PlaceholderUse[];
   /** Sigma filters read (from rule sources and the config file), valid or not. */
   filters: FilterDraft[];
+  /** Placeholders given a value that no loaded rule or filter uses (often a misspelt name). */
+  unusedPlaceholders: string[];
 }
 
 export interface RuleSource {
@@ -211,13 +213,15 @@ export function loadRulesFromText(sources: readonly RuleSource[], options: LoadO
     counts: d.correlation?.refs.map((r) => r.ref),
   }));
   applyFilters(rules, targets, filters, diagnostics);
+  const uses = placeholderUse(loaded, filters, options.placeholders);
   return {
     model: { version: 1, rules, options: engine },
     diagnostics: diagnostics.sort(compareDiagnostics),
     skipped,
     files,
-    placeholderUse: placeholderUse(loaded, filters, options.placeholders),
+    placeholderUse: uses,
     filters,
+    unusedPlaceholders: Object.keys(options.placeholders ?? {}).filter((name) => !uses.some((u) => u.name === name)).sort(),
   };
 }
 

@@ -13,7 +13,14 @@
 // - `i` is JavaScript's non-unicode case-insensitivity (toUpperCase, no mapping from non-ASCII to ASCII), spelled
 //   out as explicit character sets: RE2's own folding would also equate `s`/`ſ` and `k`/`K`.
 
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+
+// Loaded on the first `|re` compiled: rule sets without regexes (the shipped ones) do not pay its start-up.
+let re2js: typeof import('re2js') | undefined;
+function loadRe2js(): typeof import('re2js') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (re2js ??= require('re2js') as typeof import('re2js'));
+}
 
 export type RegexEngine = 'linear' | 'backtracking';
 
@@ -63,7 +70,7 @@ export function compileRegex(source: string, flags: string): CompiledRegex {
   }
   let re: RE2JS;
   try {
-    re = RE2JS.compile(translated, 0);
+    re = loadRe2js().RE2JS.compile(translated, 0);
   } catch (error) {
     // RE2 limits (repeat counts above 1000, program size): valid JavaScript, kept on the backtracking engine.
     return backtracking(source, flags, `RE2 cannot compile it (${(error as Error).message})`);

@@ -164,7 +164,9 @@ export class CompiledRuleSet {
     if (this.budget.exhausted) {
       const skipped: { id: string; title: string }[] = [];
       for (const f of failures) if (f.kind === 'budget') skipped.push({ id: f.ruleId, title: this.byId.get(f.ruleId)!.rule.title });
-      out.push({ rule: BUDGET_RULE, matched: [], skippedRules: skipped });
+      // Only rules left undecided make the event a detection (the budget may also run out while listing the
+      // identifiers of a rule that already matched, which loses nothing).
+      if (skipped.length > 0) out.push({ rule: BUDGET_RULE, matched: [], skippedRules: skipped });
     }
     if (report) {
       report.failures = failures.length > 0 ? failures.slice() : [];

@@ -46,6 +46,10 @@ describe('several rule sources and the detection config', () => {
     expect(out).toContain('placeholders the rules need (0 without a value):');
     expect(out).toContain("  deploy_client_id        set      test/fixtures/catalog/auth0-sigma.yml:15 'The deploy pipeline updates client grants'");
     expect(out[out.length - 1]).toBe('check passed: 0 errors, 0 warnings');
+    expect(r.stdout).not.toContain('used by no loaded rule');
+
+    const misspelt = await run(['check', '--config', CONFIG, '--set', 'trusted_clientid=T2']);
+    expect(lines(misspelt.stdout)).toContain('placeholders set but used by no loaded rule (misspelt?): trusted_clientid');
 
     // --set overrides a config value; a placeholder without a value is listed as such and fails check.
     const missing = tempConfig(`rules: [${path.join(REPO, CATALOG, 'upstream')}]\n`);

@@ -61,6 +61,12 @@ test('an event over --regex-budget yields the built-in detection and a per-rule 
   expect(r.stderr).toMatch(/1 {2}\[high\] Evaluation budget exceeded/);
 });
 
+test('the text format names the skipped rules on the budget detection', async () => {
+  const r = await run(['scan', '--rules', rules, '--regex-budget', '100000', events]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^\[high\] Evaluation budget exceeded \| .*log_id=costly-1 \| skipped rules: Costly regex rule \(00000000-0000-4000-8000-0000000000b2\)$/m);
+});
+
 test('with the default budget the same input evaluates every rule', async () => {
   const r = await run(['scan', '--format', 'json', '--rules', rules, events]);
   expect(r.code).toBe(0);

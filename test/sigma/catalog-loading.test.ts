@@ -255,6 +255,12 @@ describe('Sigma filters', () => {
     expect(r.model.rules[0].filters).toBeUndefined();
   });
 
+  it('a filter without a title is an error', () => {
+    const r = loadText({ 'a.yml': BASE_RULE, 'f.yml': filterDoc(['  rules: [failed_login]', '  s: {data.ip: 1.2.3.4}', '  condition: not s']).replace('title: Office IP\n', '') });
+    expect(formatDiagnostic(only(r.diagnostics, 'missing-title'))).toMatch(/^f\.yml:1:1: error: the filter has no title/);
+    expect(r.model.rules[0].filters).toBeUndefined();
+  });
+
   it('a filter for another product is skipped with a note; one without logsource in a rule file gets a warning', () => {
     const other = loadText({ 'a.yml': BASE_RULE, 'f.yml': filterDoc(['  rules: [failed_login]', '  s: {data.ip: 1.2.3.4}', '  condition: not s']).replace('product: auth0', 'product: windows') });
     expect(only(other.diagnostics, 'filter-skipped').severity).toBe('note');

@@ -115,6 +115,19 @@ describe('per-event regex budget', () => {
     expect(report.budgetSteps).toBeGreaterThan(0);
   });
 
+  test('a rule already matched keeps its match when the budget runs out listing its identifiers', () => {
+    const either = rule('00000000-0000-4000-8000-000000000005', 'Type or regex', `  plain: { data.type: seccft }
+  costly:
+    data.details.agents|re: '(?:\\w+\\s+){5,30}zz'
+  condition: plain or costly`);
+    const ruleSet = new CompiledRuleSet(model(either, { regexBudget: 1000 }));
+    const report = newMatchReport();
+    const matches = ruleSet.match(hostile(1), report);
+    expect(matches.map((m) => [m.rule.title, m.matched])).toEqual([['Type or regex', ['plain']]]);
+    expect(report.budgetExceeded).toBe(true);
+    expect(report.failures).toEqual([]);
+  });
+
   test('explain on an event over budget says so instead of guessing', () => {
     const ruleSet = new CompiledRuleSet(model(rules, { regexBudget: 2_000_000 }));
     expect(() => ruleSet.explain('00000000-0000-4000-8000-000000000003', hostile(20))).toThrow(/needs more than the regex budget of 2000000 steps/);
