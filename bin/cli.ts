@@ -14,7 +14,7 @@ import { addAlertVolumeOptions } from './cli/alert-volume';
 import { runTestCommand } from './cli/test-command';
 import { runExplain, type ExplainOptions } from './cli/explain';
 import { registerRedrive } from './cli/redrive';
-import { addScanLimitOptions } from './cli/limits';
+import { addScanLimitOptions, integerOption } from './cli/limits';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -98,7 +98,7 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
     .usage('--rule <id> [options] [rule-paths...] <event-file>')
     .argument('<paths...>', `[rule-paths...] ${RULE_PATHS_HELP}; then <event-file>, the file holding the event (NDJSON or JSON array; the first item unless --index)`)
     .requiredOption('--rule <id>', 'rule id, title or name')
-    .option('--index <n>', 'which item of the file (0-based)', '0');
+    .option('--index <n>', 'which item of the file (0-based)', integerOption(0, Number.MAX_SAFE_INTEGER), 0);
   addRulesOption(explain);
   addPlaceholderOptions(explain);
   explain.addHelpText(

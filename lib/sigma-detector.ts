@@ -5,8 +5,10 @@
 // detection bus, send to its own failure queue and use its own key.
 //
 // When the rule set has correlation rules, a DynamoDB state table (same key) and a sweep function scheduled every
-// minute join it (lib/correlation-state.ts). Extension points: `eventPattern` (the EventBridge prefilter),
-// `environment`, the exposed `role`/`fn`/`key`/`state`, `addAlarm`.
+// minute join it (lib/correlation-state.ts). The CloudWatch dashboard is on by default; Security Hub findings,
+// chat (AWS Chatbot) and more Auth0 sources (several tenants) are opt-in props (docs/channels.md).
+// Extension points: `eventPattern` (the EventBridge prefilter), `environment`, the exposed
+// `role`/`fn`/`key`/`state`, `addAlarm`.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -346,7 +348,7 @@ export class SigmaDetector extends Construct {
    * A bus rule that sends Auth0 log events (those `eventPattern` passes) to the detector, with retries and the
    * dead-letter queue; the dashboard shows what it forwarded under `label`.
    */
-  addSourceRule(id: string, bus: events.IEventBus, eventPattern: Record<string, unknown> | undefined, label: string, eventSourceName?: string): events.Rule {
+  private addSourceRule(id: string, bus: events.IEventBus, eventPattern: Record<string, unknown> | undefined, label: string, eventSourceName?: string): events.Rule {
     const rule = new events.Rule(this, id, {
       description: 'Auth0 log events to the auth0-sigma detector',
       eventBus: bus,
@@ -358,8 +360,8 @@ export class SigmaDetector extends Construct {
       // inside prefix, ...): the JSON goes into the CloudFormation property as is.
       cfnRule.eventPattern = eventPattern;
     }
-    // A known name: the rule's EventBridge metrics are dimensioned by it, and Ref of a rule on a custom bus is
-    // `<bus>|<rule>`, not a name a dashboard can use.
+    // A known name: the rule's EventBridge metrics are dimensioned by its bare name, which Ref of a rule on a
+    // custom bus does not reliably give (it may be `<bus>|<rule>`).
     const ruleName = Names.uniqueResourceName(rule, { maxLength: 64, separator: '-' });
     cfnRule.name = ruleName;
     rule.addTarget(new targets.LambdaFunction(this.fn, {

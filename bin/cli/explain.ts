@@ -14,7 +14,8 @@ import { findRule, loadRuleSet, type RuleOptions } from './rule-options';
 
 export interface ExplainOptions extends RuleOptions {
   rule: string;
-  index: string;
+  /** Parsed and range-checked by commander (a number); a string when called directly. */
+  index: string | number;
 }
 
 interface PickedItem {

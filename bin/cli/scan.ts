@@ -40,7 +40,7 @@ export function formatDetectionText(d: Detection): string {
   const head = `[${d.rule.level}] ${printable(d.rule.title)}`;
   if (d.correlation) {
     const c = d.correlation;
-    const group = Object.entries(c.group).map(([k, v]) => `${k}=${printable(v)}`).join(' ') || '-';
+    const group = Object.entries(c.group).map(([k, v]) => `${printable(k)}=${printable(v)}`).join(' ') || '-';
     return `${head} | ${c.type} value=${c.value} | window=${c.window.start}..${c.window.end} | group: ${group} | log_ids=${c.log_ids.map((id) => printable(id)).join(',') || '-'}`;
   }
   // The budget rule names the rules it stopped (rule titles come from rule files: printable too).

@@ -89,6 +89,8 @@ test('the deployed rule set carries the overrides and the filters', () => {
     .toEqual(['../auth0-customer-detections/filters/mf_office_egress_ip.yml']);
   // The bus rule's prefilter is compiled from the same (filtered) model.
   expect(built.prefilter).toBeDefined();
+  // One line about it in the synth output, not one per widening.
+  expect(log.filter((l) => /^auth0-sigma: (prefilter|PREFILTER)/.test(l))).toEqual([`auth0-sigma: ${built.prefilter!.summary}`]);
   template.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'auth0-logs' });
 });
 

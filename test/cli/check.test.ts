@@ -114,9 +114,12 @@ describe('--regex-value-cap', () => {
     expect(capped.stdout).toBe('');
   });
 
-  test('check reports a cap that is not a positive whole number', async () => {
-    const r = await run(['check', '--rules', dir, '--regex-value-cap', 'zero']);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('regexValueCap must be a positive integer');
+  test('a cap that is not a whole number from 16 to 1048576 is a usage error (exit 2), before any rule is read', async () => {
+    for (const bad of ['zero', '-1', '0', '15', '1048577']) {
+      const r = await run(['check', '--rules', dir, '--regex-value-cap', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`option '--regex-value-cap <n>' argument '${bad}' is invalid. must be a whole number from 16 to 1,048,576`);
+      expect(r.stdout).toBe('');
+    }
   });
 });

@@ -42,6 +42,8 @@ describe('numeric options: an invalid value is a usage error (exit 2) before any
     ['scan', '--regex-value-cap=1e3', "argument '1e3' is invalid"],
     ['check', '--regex-value-cap=0', 'must be a whole number from 16 to 1,048,576'],
     ['explain', '--regex-value-cap=99999999', "argument '99999999' is invalid"],
+    ['explain', '--index=1e1', "option '--index <n>' argument '1e1' is invalid"],
+    ['explain', '--index=-1', "option '--index <n>' argument '-1' is invalid"],
     ['scan', '--max-item-size=0', "option '--max-item-size <bytes>' argument '0' is invalid"],
     ['scan', '--max-item-size=1.5M', 'must be a size in bytes'],
     ['scan', '--max-correlation-groups=-5', "option '--max-correlation-groups <n>' argument '-5' is invalid"],

@@ -483,10 +483,22 @@ const dataArb = fc
   );
 const eventArb = fc.record({ data: dataArb, logId: fc.option(fc.constantFrom('abc', 'seccft', '200'), { nil: undefined }) });
 
+/** Soundness on a batch: every envelope the engine matches passes the pattern; counts matches and rejections. */
+function everyMatchPasses(pattern: Record<string, unknown>, ruleset: CompiledRuleSet, envelopes: unknown[], counts: { hits: number; rejected: number }): boolean {
+  for (const env of envelopes) {
+    const passes = matchesEventPattern(pattern, env);
+    if (!passes) counts.rejected++;
+    if (engineMatches(ruleset, env)) {
+      counts.hits++;
+      if (!passes) return false;
+    }
+  }
+  return true;
+}
+
 describe('buildEventPattern: soundness (property)', () => {
   it('every event the engine matches passes the pattern', () => {
-    let engineHits = 0;
-    let rejected = 0;
+    const counts = { hits: 0, rejected: 0 };
     let nestedPatterns = 0;
     fc.assert(
       fc.property(
@@ -500,26 +512,15 @@ describe('buildEventPattern: soundness (property)', () => {
           const built = buildEventPattern(model, { maxPatternLength });
           const pattern = built.pattern;
           if (/"(details|a)":\{/.test(built.json)) nestedPatterns++;
-          const ruleset = new CompiledRuleSet(model);
-          for (const e of events) {
-            const detail: Record<string, unknown> = { data: e.data };
-            if (e.logId !== undefined) detail['log_id'] = e.logId;
-            const env = envelope(detail);
-            const passes = matchesEventPattern(pattern, env);
-            if (!passes) rejected++;
-            if (engineMatches(ruleset, env)) {
-              engineHits++;
-              if (!passes) return false;
-            }
-          }
-          return true;
+          const envelopes = events.map((e) => envelope(e.logId === undefined ? { data: e.data } : { data: e.data, log_id: e.logId }));
+          return everyMatchPasses(pattern, new CompiledRuleSet(model), envelopes, counts);
         },
       ),
       { numRuns: 300, seed: 20261128 },
     );
     // The property is only meaningful if rules matched events and the pattern rejected some.
-    expect(engineHits).toBeGreaterThan(100);
-    expect(rejected).toBeGreaterThan(100);
+    expect(counts.hits).toBeGreaterThan(100);
+    expect(counts.rejected).toBeGreaterThan(100);
     expect(nestedPatterns).toBeGreaterThan(10);
   });
 
@@ -548,35 +549,41 @@ describe('buildEventPattern: soundness (property)', () => {
       a: fc.oneof(fc.record({ b: fieldValue }), fc.array(fc.record({ b: fieldValue }), { maxLength: 2 })),
       'a.b': fieldValue,
     }, { requiredKeys: ['type'] });
-    let hits = 0;
-    let rejected = 0;
+    const counts = { hits: 0, rejected: 0 };
     fc.assert(
       fc.property(fc.array(nestedRule, { minLength: 1, maxLength: 3 }), fc.array(nestedData, { minLength: 20, maxLength: 40 }), (docs, events) => {
         const model = loadRulesFromText([{ file: 'r.yml', text: docs.join('\n---\n') }], {}).model;
         if (model.rules.length === 0) return true;
-        const pattern = buildEventPattern(model).pattern;
-        const ruleset = new CompiledRuleSet(model);
-        for (const data of events) {
-          const env = envelope({ log_id: 'abc', data });
-          const passes = matchesEventPattern(pattern, env);
-          if (!passes) rejected++;
-          if (engineMatches(ruleset, env)) {
-            hits++;
-            if (!passes) return false;
-          }
-        }
-        return true;
+        const envelopes = events.map((data) => envelope({ log_id: 'abc', data }));
+        return everyMatchPasses(buildEventPattern(model).pattern, new CompiledRuleSet(model), envelopes, counts);
       }),
       { numRuns: 200, seed: 20261202 },
     );
-    expect(hits).toBeGreaterThan(200);
-    expect(rejected).toBeGreaterThan(200);
+    expect(counts.hits).toBeGreaterThan(200);
+    expect(counts.rejected).toBeGreaterThan(200);
   });
 });
 
 // ------------------------------------------------------------------------------------------------ CLI
 
 describe('auth0-sigma check --show-prefilter', () => {
+  it('names the rule and selection that widen the pattern to every event, and what would narrow it, in one line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefilter-wide-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a.yml'), ruleDoc({ sel: { 'data.type': 'fp' }, condition: 'sel' }, { title: 'Typed', id: '4f1c2d3e-0000-4000-8000-00000000000a' }));
+      fs.writeFileSync(path.join(dir, 'b.yml'), ruleDoc({ words: { 'data.description|contains': 'password' }, condition: 'words' }, { title: 'Untyped', id: '4f1c2d3e-0000-4000-8000-00000000000b' }));
+      const shown = await run(['check', '--rules', dir, '--show-prefilter']);
+      expect(shown.code).toBe(0);
+      const wide = shown.stdout.split('\n').filter((l) => l.startsWith('PREFILTER WIDE'));
+      expect(wide).toEqual([
+        "PREFILTER WIDE: every Auth0 log event invokes the detector, because rule 'Untyped' (4f1c2d3e-0000-4000-8000-00000000000b), selection 'words': "
+        + "field 'data.description': 'contains' has no case-insensitive EventBridge equivalent; to narrow it, add the data.type values it is meant for to 'words'",
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints the pattern and the widening notes after a passing check', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefilter-cli-'));
     try {
@@ -592,6 +599,8 @@ describe('auth0-sigma check --show-prefilter', () => {
       expect(shown.stdout).toMatch(/widened \(1 constraint .*\n  - .*'contains'/);
       const plain = await run(['check', '--rules', dir]);
       expect(plain.stdout).not.toContain('EventBridge prefilter');
+      // The verdict comes first, on one line.
+      expect(shown.stdout).toMatch(/\nprefilter: the bus rule passes only events some rule can match \(pattern \d+ characters, 1 constraint EventBridge cannot express left out: `auth0-sigma check --show-prefilter` lists them\)\nEventBridge prefilter/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
