@@ -9,12 +9,19 @@ import type { Correlator } from './sigma/correlation';
 export interface InvocationCounters {
   suppressed: number;
   windowsOpened: number;
+  /** Correlation values skipped as unstorable plus state writes that failed (each contained to its rule). */
+  correlationFailures: number;
 }
 
 export function readCounters(sinks: readonly DetectionSink[] | undefined, correlator: Correlator | undefined): InvocationCounters {
   let suppressed = 0;
   for (const sink of sinks ?? []) if (sink instanceof ExactlyOnceSink) suppressed += sink.stats.suppressed;
-  return { suppressed, windowsOpened: correlator?.stats().windowsOpened ?? 0 };
+  const stats = correlator?.stats();
+  return {
+    suppressed,
+    windowsOpened: stats?.windowsOpened ?? 0,
+    correlationFailures: stats ? stats.outOfRange + stats.stateErrors : 0,
+  };
 }
 
 /** Counts what changed since `before` (nothing is written for a zero). */
@@ -23,4 +30,6 @@ export function countSince(telemetry: Telemetry, before: InvocationCounters, aft
   if (suppressed > 0) telemetry.count('NotificationsSuppressed', suppressed);
   const opened = after.windowsOpened - before.windowsOpened;
   if (opened > 0) telemetry.count('CorrelationWindowsOpened', opened);
+  const failures = after.correlationFailures - before.correlationFailures;
+  if (failures > 0) telemetry.count('CorrelationFailures', failures);
 }

@@ -7,7 +7,7 @@ import { normalizeEvent } from './sigma/events';
 import { newMatchReport, type CompiledRuleSet, type MatchReport, type RuleMatch } from './sigma/ruleset';
 import type { Detection, NormalizedEvent } from './sigma/types';
 import { errorText } from './notify/delivery-error';
-import { safeLine } from './notify/sanitize';
+import { safeLabel, safeLine } from './notify/sanitize';
 import type { CorrelationStage, DeliveryGate, DetectionItem, DetectionSink, Telemetry } from './pipeline-types';
 
 export interface PipelineOptions {
@@ -148,7 +148,7 @@ export class DetectionPipeline {
 /** Group values come from logs: each is cut and stripped of control characters before it is logged. */
 function safeGroup(group: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [field, value] of Object.entries(group)) out[safeLine(field, 100)] = safeLine(value, 200);
+  for (const [field, value] of Object.entries(group)) out[safeLabel(field, 100)] = safeLine(value, 200);
   return out;
 }
 

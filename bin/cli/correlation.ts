@@ -48,6 +48,8 @@ export class CorrelationObserver implements EventObserver {
     const lines = [`correlation: ${s.correlatedEvents} events fed to correlations, ${s.detections} correlation detections`];
     if (s.invalidDate > 0) lines.push(`correlation: ${s.invalidDate} events ignored by correlations: no valid data.date`);
     if (s.nonNumeric > 0) lines.push(`correlation: ${s.nonNumeric} events without a numeric value for a value_sum/avg/percentile field`);
+    if (s.outOfRange > 0) lines.push(`correlation: ${s.outOfRange} values skipped: outside what correlation state can store (see docs/threat-model.md)`);
+    if (s.stateErrors > 0) lines.push(`correlation: ${s.stateErrors} correlation state updates failed; those rules missed the event, other rules were unaffected`);
     if (s.saturatedWindows > 0) lines.push(`correlation: ${s.saturatedWindows} value_count windows reached the distinct-value cap (their value is a lower bound)`);
     const memory = this.store?.limitStats();
     if (memory && memory.evictedGroups > 0) {
