@@ -163,6 +163,7 @@ export class DetectorDashboard extends Construct {
         graph('Correlation state', [
           detectorMetric('CorrelationWindowsOpened', {}, 'windows opened'),
           detectorMetric('CorrelationStoreCalls', {}, 'state requests'),
+          detectorMetric('CorrelationFailures', {}, 'correlation updates skipped or failed (contained to the rule)'),
         ], HALF),
         graph('State table capacity', [
           props.stateTable.metricConsumedWriteCapacityUnits({ period: PERIOD, statistic: 'Sum', label: 'write units' }),

@@ -10,6 +10,12 @@ import { printable } from './io';
 export const DEFAULT_NOISY_THRESHOLD = 20;
 /** Detections without a usable date are counted under this day. */
 export const UNDATED = 'undated';
+/** Dates come from logs (attacker-written): past this many distinct days a rule's further days share one bucket. */
+export const MAX_DAYS_PER_RULE = 1000;
+/** The bucket for days past MAX_DAYS_PER_RULE. */
+export const OTHER_DAYS = 'other days';
+/** Days printed per rule in the text summary; the JSON summary has them all. */
+const DAYS_SHOWN = 14;
 
 export interface AlertVolumeOptions {
   /** --noisy-threshold: detections a day above which a rule is noisy. */
@@ -59,9 +65,10 @@ export class AlertVolume {
 
   add(d: Detection): void {
     // A correlation's date is when it fired (the event that made it true, or the window's close).
-    const day = dayOf(d.date ?? d.correlation?.window.end) ?? UNDATED;
+    let day = dayOf(d.date ?? d.correlation?.window.end) ?? UNDATED;
     let entry = this.byRule.get(d.rule.id);
     if (!entry) this.byRule.set(d.rule.id, (entry = { title: d.rule.title, level: d.rule.level, perDay: new Map() }));
+    if (!entry.perDay.has(day) && entry.perDay.size >= MAX_DAYS_PER_RULE) day = OTHER_DAYS;
     entry.perDay.set(day, (entry.perDay.get(day) ?? 0) + 1);
   }
 
@@ -74,7 +81,8 @@ export class AlertVolume {
       for (const [day, n] of e.perDay) {
         days.add(day);
         total += n;
-        peak = Math.max(peak, n);
+        // The overflow bucket merges many days: its sum is no day's count.
+        if (day !== OTHER_DAYS) peak = Math.max(peak, n);
       }
       const perDay = Object.fromEntries([...e.perDay].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
       rules.push({ ruleId, title: e.title, level: e.level, total, perDay, peak, noisy: peak > this.threshold });
@@ -89,7 +97,10 @@ export function formatAlertVolume(s: AlertVolumeSummary): string[] {
   if (s.rules.length === 0) return [];
   const lines = [`detections per rule per day of log time (${s.days.length} day${s.days.length === 1 ? '' : 's'}: ${s.days[0]}${s.days.length > 1 ? ` .. ${s.days[s.days.length - 1]}` : ''}):`];
   for (const r of s.rules) {
-    const days = Object.entries(r.perDay).map(([day, n]) => `${day} ${n}`).join(', ');
+    const entries = Object.entries(r.perDay);
+    const shown = entries.slice(0, DAYS_SHOWN).map(([day, n]) => `${day} ${n}`);
+    if (entries.length > DAYS_SHOWN) shown.push(`… ${entries.length - DAYS_SHOWN} more days (--format json lists them all)`);
+    const days = shown.join(', ');
     lines.push(`  ${r.noisy ? 'NOISY' : '     '} ${String(r.peak).padStart(7)}/day max  ${printable(r.title)} (${printable(r.ruleId)}): ${days}`);
   }
   lines.push(s.noisy.length === 0

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AlertVolume, formatAlertVolume, UNDATED } from '../../bin/cli/alert-volume';
+import { AlertVolume, formatAlertVolume, MAX_DAYS_PER_RULE, OTHER_DAYS, UNDATED } from '../../bin/cli/alert-volume';
 import type { Detection } from '../../lambda/sigma/types';
 import { run } from './helpers';
 
@@ -84,5 +84,25 @@ describe('AlertVolume', () => {
       ['b', { '2026-11-01': 1 }, 1, false],
     ]);
     expect(formatAlertVolume(new AlertVolume().summary())).toEqual([]);
+  });
+
+  it('keeps at most MAX_DAYS_PER_RULE days per rule whatever dates the logs carry, and prints a bounded line', () => {
+    const volume = new AlertVolume(5);
+    const rule = { id: 'r1', title: 'Flood', level: 'low' };
+    const start = Date.UTC(2000, 0, 1);
+    const extra = 50;
+    for (let i = 0; i < MAX_DAYS_PER_RULE + extra; i++) {
+      volume.add({ rule, date: new Date(start + i * 86_400_000).toISOString() } as unknown as Detection);
+    }
+    const summary = volume.summary();
+    const days = Object.keys(summary.rules[0].perDay);
+    expect(days).toHaveLength(MAX_DAYS_PER_RULE + 1);
+    expect(summary.rules[0].perDay[OTHER_DAYS]).toBe(extra);
+    expect(summary.rules[0].total).toBe(MAX_DAYS_PER_RULE + extra);
+    // One detection a day: the merged bucket does not make the rule noisy.
+    expect(summary.rules[0]).toMatchObject({ peak: 1, noisy: false });
+    const line = formatAlertVolume(summary)[1];
+    expect(line.length).toBeLessThan(600);
+    expect(line).toContain(`${MAX_DAYS_PER_RULE + 1 - 14} more days`);
   });
 });

@@ -14,26 +14,31 @@ test('suppressions of every exactly-once sink and windows opened are counted onc
   const sns = new ExactlyOnceSink(inner, {} as DeliveryLedger);
   const chat = new ExactlyOnceSink({ ...inner, name: 'chat' }, {} as DeliveryLedger);
   let opened = 4;
-  const correlator = { stats: () => ({ windowsOpened: opened }) } as unknown as Correlator;
+  let outOfRange = 1;
+  let stateErrors = 0;
+  const correlator = { stats: () => ({ windowsOpened: opened, outOfRange, stateErrors }) } as unknown as Correlator;
   sns.stats.suppressed = 2;
   const before = readCounters([sns, chat, inner], correlator);
-  expect(before).toEqual({ suppressed: 2, windowsOpened: 4 });
+  expect(before).toEqual({ suppressed: 2, windowsOpened: 4, correlationFailures: 1 });
 
   sns.stats.suppressed += 3;
   chat.stats.suppressed += 1;
   opened += 2;
+  outOfRange += 2;
+  stateErrors += 1;
   const telemetry = new RecordingTelemetry();
   countSince(telemetry, before, readCounters([sns, chat, inner], correlator));
   expect(telemetry.counts).toEqual([
     { metric: 'NotificationsSuppressed', value: 4, dimensions: undefined },
     { metric: 'CorrelationWindowsOpened', value: 2, dimensions: undefined },
+    { metric: 'CorrelationFailures', value: 3, dimensions: undefined },
   ]);
 });
 
 test('nothing changed, or no sinks and no correlator: nothing is counted', () => {
   const telemetry = new RecordingTelemetry();
   const counters = readCounters(undefined, undefined);
-  expect(counters).toEqual({ suppressed: 0, windowsOpened: 0 });
+  expect(counters).toEqual({ suppressed: 0, windowsOpened: 0, correlationFailures: 0 });
   countSince(telemetry, counters, readCounters([inner], undefined));
   expect(telemetry.counts).toEqual([]);
 });
