@@ -1,5 +1,5 @@
-// The fuzz runs of scan's pipeline and of the Lambda handler, by number of events: `npm test` runs them on a few
-// thousand events (fuzz-scan.test.ts, fuzz-handler.test.ts), `npm run test:long` on 100,000
+// The fuzz runs of scan's pipeline and of the Lambda handler, by number of events: `npm test` runs them on one or
+// two thousand events (fuzz-scan.test.ts, fuzz-handler.test.ts), `npm run test:long` on 100,000
 // (fuzz-scan.long.test.ts, fuzz-handler.long.test.ts): the same generators, seeds and checks; the long runs also
 // meet the rare huge values (one string in 16,000: fuzz-arbitraries.ts).
 

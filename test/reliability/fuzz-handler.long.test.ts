@@ -1,4 +1,4 @@
-// `npm run test:long`: the Lambda handler fuzzed with 100,000 hostile events (fuzz-handler.test.ts runs 5,000 in
+// `npm run test:long`: the Lambda handler fuzzed with 100,000 hostile events (fuzz-handler.test.ts runs 1,000 in
 // `npm test`).
 
 import { fuzzHandler } from './fuzz-cases';

@@ -1,4 +1,4 @@
-// `npm run test:long`: scan's pipeline fuzzed with 100,000 hostile events (fuzz-scan.test.ts runs 5,000 in `npm test`).
+// `npm run test:long`: scan's pipeline fuzzed with 100,000 hostile events (fuzz-scan.test.ts runs 2,000 in `npm test`).
 
 import { fuzzScanPipeline } from './fuzz-cases';
 
