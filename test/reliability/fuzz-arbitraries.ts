@@ -121,9 +121,16 @@ const flatShape = fc
 const nonObject: fc.Arbitrary<unknown> = fc.oneof(scalar, fc.array(hostileValue, { maxLength: 4 }));
 const notAString: fc.Arbitrary<unknown> = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(scalar, { maxLength: 3 }), fc.constant({}));
 
+// Only a value that is not an object, or an EventBridge event whose detail holds no `data` object (a shape the bus
+// rule never forwards), is malformed; see lambda/sigma/events.ts.
 const invalidShape: fc.Arbitrary<unknown> = fc.oneof(
   nonObject,
-  // data that is not an object
+  envelope(fc.oneof(nonObject, fc.constant(jsonObject([['data', 'x']])), fc.constant({}))),
+);
+
+// Objects that are not well-formed Auth0 logs are still evaluated: they simply match no rule keyed on a type.
+const oddObjectShape: fc.Arbitrary<unknown> = fc.oneof(
+  // data that is not an object: the whole object is taken as a flat log
   fc.tuple(logId, nonObject).map(([id, d]) => jsonObject(withLogId([['data', d]], id))),
   // data.type missing or not a string
   fc.tuple(data, fc.option(notAString, { nil: undefined })).map(([d, t]) => {
@@ -131,8 +138,6 @@ const invalidShape: fc.Arbitrary<unknown> = fc.oneof(
     if (t !== undefined) copy.type = t;
     return jsonObject([['data', copy]]);
   }),
-  // an envelope whose detail is not a log
-  envelope(fc.oneof(nonObject, fc.constant(jsonObject([['data', 'x']])), fc.constant({}))),
   // an object with neither data nor a string type
   fc.array(fc.tuple(fc.constantFrom(...NASTY_KEYS, 'user_name', 'ip'), hostileValue), { maxLength: 5 }).map(jsonObject),
 );
@@ -142,6 +147,7 @@ export const labeledEvent: fc.Arbitrary<LabeledEvent> = fc.oneof(
   { arbitrary: envelope(streamShape).map((event) => ({ label: 'valid' as Label, event })), weight: 3 },
   { arbitrary: flatShape.map((event) => ({ label: 'valid' as Label, event })), weight: 1 },
   { arbitrary: invalidShape.map((event) => ({ label: 'invalid' as Label, event })), weight: 2 },
+  { arbitrary: oddObjectShape.map((event) => ({ label: 'valid' as Label, event })), weight: 1 },
   { arbitrary: hostileValue.map((event) => ({ label: 'any' as Label, event })), weight: 1 },
 );
 
@@ -232,7 +238,7 @@ export function fuzzModel(): RuleSetModel {
 /**
  * Generates `total` labeled events in batches. fast-check builds one event in ten from scratch (its generators
  * are thorough but slow on this machine); the other nine are cheap variants of those: one field of `data`
- * replaced by a generated hostile value (the label is kept), or `data.type` made a non-string (now invalid).
+ * replaced by a generated hostile value, or `data.type` made a non-string (still evaluated: the label is kept).
  */
 export function* eventBatches(total: number, batchSize: number, seed: number): Generator<LabeledEvent[]> {
   const pool = fc.sample(hostileValue, { numRuns: 2_000, seed });
@@ -265,7 +271,19 @@ function variant(base: LabeledEvent, pool: readonly unknown[], random: (n: numbe
   const key = breakType ? 'type' : FIELD_OR_NASTY[random(FIELD_OR_NASTY.length)];
   const value = breakType ? [1, null, true, {}, ['s']][random(5)] : pool[random(pool.length)];
   const data = jsonObject([...Object.entries(located.data).filter(([k]) => k !== key), [key, value]]);
-  return { label: breakType ? 'invalid' : 'valid', event: located.rebuild(data) };
+  // One in five becomes a shape that is not a log (an array, or an envelope whose detail has no data object),
+  // still carrying the hostile content.
+  if (random(5) === 0) return { label: 'invalid', event: malformedAround(data, random) };
+  return { label: 'valid', event: located.rebuild(data) };
+}
+
+function malformedAround(data: Record<string, unknown>, random: (n: number) => number): unknown {
+  if (random(2) === 0) return [jsonObject([['data', data]])];
+  return jsonObject([
+    ['version', '0'],
+    ['source', 'aws.partner/auth0.com/acme-1/auth0.logs'],
+    ['detail', jsonObject([['log_id', 'x'], ['data', [data]]])],
+  ]);
 }
 
 function isPlain(v: unknown): v is Record<string, unknown> {
