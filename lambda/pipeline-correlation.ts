@@ -1,7 +1,8 @@
 // The correlation stage of the Lambda functions (detector and sweep): the engine's Correlator over the DynamoDB
 // store, built once per cold start. No table and no correlator when the rule set has no correlation rule.
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { lazyDynamoDbClient } from './aws-clients';
 import { ENV_CORRELATION_TABLE } from './notify/constants';
 import type { LoggerLike, Telemetry } from './pipeline-types';
 import { Correlator, type CorrelationFailure } from './sigma/correlation';
@@ -50,7 +51,8 @@ export function createCorrelator(model: RuleSetModel, env: NodeJS.ProcessEnv, op
         `(it creates the table when the rules have correlations), or set ${ENV_CORRELATION_TABLE} to a table with the correlation schema`,
     );
   }
-  // A few more attempts than the default: throttling of a hot group partition should slow down, not fail, an event.
-  const client = options.dynamoDbClient ?? new DynamoDBClient({ maxAttempts: 5 });
+  // A few more attempts than the default (aws-clients.ts): throttling of a hot group partition should slow down,
+  // not fail, an event. The SDK loads on the first request.
+  const client = options.dynamoDbClient ?? lazyDynamoDbClient();
   return new Correlator(model.rules, new DynamoDbCorrelationStore({ client, tableName, clock: options.clock }));
 }

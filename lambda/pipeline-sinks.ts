@@ -1,9 +1,10 @@
 // The delivery sinks the Lambda environment names (SNS topic, detection bus, Security Hub, chat topic), shared by
 // the detector and the correlation sweep so both deliver alike.
 
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { lazyEventBridgeClient, lazySecurityHubClient, lazySnsClient } from './aws-clients';
 import { ENV_CHAT_MIN_LEVEL, ENV_CHAT_TOPIC_ARN, ENV_SECURITY_HUB_MIN_LEVEL, ENV_SECURITY_HUB_PRODUCT_ARN } from './notify/channel-constants';
 import { ChatNotifier } from './notify/chat-publisher';
 import { levelFromEnv } from './notify/detection-text';
@@ -28,23 +29,21 @@ export function ruleTitles(model: RuleSetModel): Map<string, string> {
 /** The sinks the environment names (the detector and the sweep deliver alike). */
 export function createSinks(env: NodeJS.ProcessEnv, deps: SinkClients = {}, model?: RuleSetModel): DetectionSink[] {
   const sinks: DetectionSink[] = [];
-  // One SNS client for the detection and the chat topics. The SDK retries throttling itself (standard mode); a
-  // few more attempts than the default ride out bursts.
-  let sns = deps.snsClient;
-  const snsClient = (): SNSClient => (sns ??= new SNSClient({ maxAttempts: 5 }));
+  // One SNS client for the detection and the chat topics. The clients made here load the SDK on their first
+  // request (aws-clients.ts): a cold start that sends nothing never pays for it.
+  const snsClient = deps.snsClient ?? lazySnsClient();
   const topicArn = env[ENV_TOPIC_ARN];
   if (topicArn) {
-    const client = snsClient();
-    sinks.push(new SnsNotifier(client, { topicArn, auth0Domain: env[ENV_AUTH0_DOMAIN] || undefined, ruleTitles: model ? ruleTitles(model) : undefined }));
+    sinks.push(new SnsNotifier(snsClient, { topicArn, auth0Domain: env[ENV_AUTH0_DOMAIN] || undefined, ruleTitles: model ? ruleTitles(model) : undefined }));
   }
   const bus = env[ENV_DETECTION_BUS];
   if (bus) {
-    const client = deps.eventBridgeClient ?? new EventBridgeClient({ maxAttempts: 5 });
+    const client = deps.eventBridgeClient ?? lazyEventBridgeClient();
     sinks.push(new EventBridgeNotifier(client, { eventBusName: bus }));
   }
   const chatTopicArn = env[ENV_CHAT_TOPIC_ARN];
   if (chatTopicArn) {
-    sinks.push(new ChatNotifier(snsClient(), {
+    sinks.push(new ChatNotifier(snsClient, {
       topicArn: chatTopicArn,
       minLevel: levelFromEnv(env[ENV_CHAT_MIN_LEVEL], ENV_CHAT_MIN_LEVEL, 'medium'),
       auth0Domain: env[ENV_AUTH0_DOMAIN] || undefined,
@@ -52,7 +51,7 @@ export function createSinks(env: NodeJS.ProcessEnv, deps: SinkClients = {}, mode
   }
   const productArn = env[ENV_SECURITY_HUB_PRODUCT_ARN];
   if (productArn) {
-    const client = deps.securityHubClient ?? new SecurityHubClient({ maxAttempts: 5 });
+    const client = deps.securityHubClient ?? lazySecurityHubClient();
     sinks.push(new SecurityHubNotifier(client, {
       productArn,
       minLevel: levelFromEnv(env[ENV_SECURITY_HUB_MIN_LEVEL], ENV_SECURITY_HUB_MIN_LEVEL, 'low'),

@@ -2,7 +2,8 @@
 // whole body is the custom notification JSON (chat-message.ts). AWS Chatbot subscribes to the topic itself, so
 // SNS subscription filter policies cannot pick levels for it: the level filter is applied here.
 
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { clientOf, snsSdk, type ClientSource } from '../aws-clients';
 import type { DetectionItem, DetectionSink } from '../pipeline-types';
 import type { Level } from '../sigma/types';
 import { buildChatNotification } from './chat-message';
@@ -19,7 +20,7 @@ export class ChatNotifier implements DetectionSink {
   readonly name = 'chat';
 
   constructor(
-    private readonly client: SNSClient,
+    private readonly client: ClientSource<SNSClient>,
     private readonly options: ChatNotifierOptions,
   ) {}
 
@@ -29,7 +30,7 @@ export class ChatNotifier implements DetectionSink {
     const results = await Promise.allSettled(selected.map((index) => {
       const item = items[index];
       const notification = buildChatNotification(item.detection, { event: item.event, auth0Domain: this.options.auth0Domain });
-      return this.client.send(new PublishCommand({ TopicArn: this.options.topicArn, Message: JSON.stringify(notification) }));
+      return clientOf(this.client).send(new (snsSdk().PublishCommand)({ TopicArn: this.options.topicArn, Message: JSON.stringify(notification) }));
     }));
     const failures = results.flatMap((result, k) => {
       if (result.status === 'fulfilled') return [];

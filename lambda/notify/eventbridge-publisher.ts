@@ -3,7 +3,8 @@
 // (FailedEntryCount > 0) while the call itself succeeds; those entries are retried with backoff, and if they
 // still fail the error is thrown so Lambda retries the invocation and, in the end, sends it to the DLQ.
 
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { clientOf, eventBridgeSdk, type ClientSource } from '../aws-clients';
 import type { DetectionItem, DetectionSink } from '../pipeline-types';
 import { DETECTION_DETAIL_TYPE, DETECTION_EVENT_SOURCE } from './constants';
 import { detectionJson } from './fit-detection';
@@ -26,7 +27,7 @@ export class EventBridgeNotifier implements DetectionSink {
   private readonly backoff: BackoffOptions;
 
   constructor(
-    private readonly client: EventBridgeClient,
+    private readonly client: ClientSource<EventBridgeClient>,
     private readonly options: EventBridgeNotifierOptions,
   ) {
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
@@ -68,7 +69,7 @@ export class EventBridgeNotifier implements DetectionSink {
     for (let attempt = 0; attempt < this.backoff.maxAttempts && pending.length > 0; attempt++) {
       if (attempt > 0) await (this.backoff.sleep ?? sleep)(backoffDelay(attempt, this.backoff));
       // A thrown error (throttled call, network) has already been retried by the SDK: the caller fails the batch.
-      const response = await this.client.send(new PutEventsCommand({ Entries: pending.map((i) => batch[i]) }));
+      const response = await clientOf(this.client).send(new (eventBridgeSdk().PutEventsCommand)({ Entries: pending.map((i) => batch[i]) }));
       if (!response.FailedEntryCount) return new Map();
       const results = response.Entries ?? [];
       const stillFailing: number[] = [];

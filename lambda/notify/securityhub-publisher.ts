@@ -4,7 +4,8 @@
 // DeliveryError with the item indexes, so the delivery ledger retries exactly those (the others are marked sent).
 // Detections below the configured minimum level are not imported (and count as delivered).
 
-import { BatchImportFindingsCommand, type AwsSecurityFinding, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import type { AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { clientOf, securityHubSdk, type ClientSource } from '../aws-clients';
 import type { DetectionItem, DetectionSink } from '../pipeline-types';
 import type { Level } from '../sigma/types';
 import { DeliveryError, errorText } from './delivery-error';
@@ -29,7 +30,7 @@ export class SecurityHubNotifier implements DetectionSink {
   private readonly backoff: BackoffOptions;
 
   constructor(
-    private readonly client: SecurityHubClient,
+    private readonly client: ClientSource<SecurityHubClient>,
     private readonly options: SecurityHubNotifierOptions,
   ) {
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
@@ -73,7 +74,7 @@ export class SecurityHubNotifier implements DetectionSink {
     const lastError = new Map<number, string>();
     for (let attempt = 0; attempt < this.backoff.maxAttempts && pending.length > 0; attempt++) {
       if (attempt > 0) await (this.backoff.sleep ?? sleep)(backoffDelay(attempt, this.backoff));
-      const response = await this.client.send(new BatchImportFindingsCommand({ Findings: pending.map((i) => batch[i]) }));
+      const response = await clientOf(this.client).send(new (securityHubSdk().BatchImportFindingsCommand)({ Findings: pending.map((i) => batch[i]) }));
       if (!response.FailedCount) return new Map();
       // Failed findings are named by Id; a failed count without a usable list fails the whole attempt.
       const failedIds = new Map((response.FailedFindings ?? []).map((f) => [f.Id, `${f.ErrorCode ?? 'Failed'}: ${f.ErrorMessage ?? ''}`.slice(0, 300)]));

@@ -1,6 +1,7 @@
 // Publishes one SNS message per detection (see sns-message.ts for the message and why it is shaped so).
 
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { clientOf, snsSdk, type ClientSource } from '../aws-clients';
 import type { DetectionItem, DetectionSink } from '../pipeline-types';
 import { DeliveryError, errorText } from './delivery-error';
 import { buildSnsMessage } from './sns-message';
@@ -16,7 +17,7 @@ export class SnsNotifier implements DetectionSink {
   readonly name = 'sns';
 
   constructor(
-    private readonly client: SNSClient,
+    private readonly client: ClientSource<SNSClient>,
     private readonly options: SnsNotifierOptions,
   ) {}
 
@@ -28,8 +29,8 @@ export class SnsNotifier implements DetectionSink {
         const message = buildSnsMessage(item.detection, {
           event: item.event, auth0Domain: this.options.auth0Domain, ruleTitles: this.options.ruleTitles, channels: item.channels,
         });
-        return this.client.send(
-          new PublishCommand({
+        return clientOf(this.client).send(
+          new (snsSdk().PublishCommand)({
             TopicArn: this.options.topicArn,
             Subject: message.subject,
             Message: message.message,

@@ -12,10 +12,8 @@
 //   EV#<log_id>           CORR                    the event was fed to the correlation engine (retries skip it)
 // `expiresAt` (TTL) on every item: LEDGER_TTL_SECONDS, longer than the whole retry horizon (see below).
 
-import {
-  ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
-  type AttributeValue, type DynamoDBClient, type QueryCommandOutput,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { clientOf, dynamoDbSdk, type ClientSource } from '../aws-clients';
 import { createHash, randomUUID } from 'crypto';
 import { jsonText } from '../sigma/bounded-json';
 import type { Detection } from '../sigma/types';
@@ -89,7 +87,7 @@ export function detectionKey(detection: Detection): string {
 }
 
 export interface DeliveryLedgerOptions {
-  client: DynamoDBClient;
+  client: ClientSource<DynamoDBClient>;
   tableName: string;
   leaseMs?: number;
   ttlSeconds?: number;
@@ -108,7 +106,7 @@ export class DeliveryLedger {
   readonly leaseMs: number;
   private readonly ttlSeconds: number;
   private readonly clock: () => number;
-  private readonly client: DynamoDBClient;
+  private readonly client: ClientSource<DynamoDBClient>;
   private readonly tableName: string;
   private owner: string;
   private calls = 0;
@@ -140,7 +138,7 @@ export class DeliveryLedger {
   async claim(key: string, destination: Destination): Promise<ClaimResult> {
     const now = this.clock();
     try {
-      const out = await this.send<{ Attributes?: Record<string, AttributeValue> }>(new UpdateItemCommand({
+      const out = await this.send<{ Attributes?: Record<string, AttributeValue> }>(new (dynamoDbSdk().UpdateItemCommand)({
         TableName: this.tableName,
         Key: this.key(key, destination),
         UpdateExpression: 'SET st = :pending, lease = :lease, #owner = :owner, expiresAt = :exp ADD attempts :one',
@@ -155,7 +153,7 @@ export class DeliveryLedger {
       const channels = decodeChannels(out.Attributes?.ch);
       return channels === undefined ? { state: 'claimed' } : { state: 'claimed', channels };
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      if (!(err instanceof dynamoDbSdk().ConditionalCheckFailedException)) throw err;
     }
     const item = await this.get(key, destination);
     const status = item?.st?.S;
@@ -173,7 +171,7 @@ export class DeliveryLedger {
    * reuses it instead of charging the budget again.
    */
   async recordChannels(key: string, destination: Destination, channels: string[]): Promise<void> {
-    await this.send(new UpdateItemCommand({
+    await this.send(new (dynamoDbSdk().UpdateItemCommand)({
       TableName: this.tableName,
       Key: this.key(key, destination),
       UpdateExpression: 'SET ch = :ch',
@@ -196,7 +194,7 @@ export class DeliveryLedger {
   /** Sending failed: drop our lease so the retry can claim at once. Only our own, still pending claim. */
   async release(key: string, destination: Destination): Promise<void> {
     try {
-      await this.send(new UpdateItemCommand({
+      await this.send(new (dynamoDbSdk().UpdateItemCommand)({
         TableName: this.tableName,
         Key: this.key(key, destination),
         UpdateExpression: 'SET lease = :zero',
@@ -205,7 +203,7 @@ export class DeliveryLedger {
         ExpressionAttributeValues: { ':zero': N(0), ':pending': S('pending'), ':owner': S(this.owner) },
       }));
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      if (!(err instanceof dynamoDbSdk().ConditionalCheckFailedException)) throw err;
     }
   }
 
@@ -220,7 +218,7 @@ export class DeliveryLedger {
   async saveOutbox(detection: Detection, detectionJson: string): Promise<string> {
     const key = detectionKey(detection);
     const now = this.clock();
-    await this.send(new PutItemCommand({
+    await this.send(new (dynamoDbSdk().PutItemCommand)({
       TableName: this.tableName,
       Item: { pk: S(OUTBOX_PK), sk: S(key), d: S(detectionJson), createdAt: N(now), expiresAt: N(this.ttl(now)) },
     }));
@@ -228,7 +226,7 @@ export class DeliveryLedger {
   }
 
   async clearOutbox(key: string): Promise<void> {
-    await this.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: S(OUTBOX_PK), sk: S(key) } }));
+    await this.send(new (dynamoDbSdk().DeleteItemCommand)({ TableName: this.tableName, Key: { pk: S(OUTBOX_PK), sk: S(key) } }));
   }
 
   /** Outbox entries written before `olderThan` (epoch ms): their invocation had its chance and its lease. */
@@ -236,7 +234,7 @@ export class DeliveryLedger {
     const out: OutboxEntry[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const page: QueryCommandOutput = await this.send(new QueryCommand({
+      const page: QueryCommandOutput = await this.send(new (dynamoDbSdk().QueryCommand)({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': S(OUTBOX_PK) },
@@ -278,7 +276,7 @@ export class DeliveryLedger {
   /** Marks the event as fed to the correlation engine, with the detections (JSON, size-bounded) it produced. */
   async markEventCorrelated(logId: string, detectionsJson: readonly string[] = []): Promise<void> {
     const now = this.clock();
-    await this.send(new PutItemCommand({
+    await this.send(new (dynamoDbSdk().PutItemCommand)({
       TableName: this.tableName,
       Item: {
         pk: S(EVENT_PK_PREFIX + part(logId)), sk: S(EVENT_CORRELATED_SK), at: N(now), expiresAt: N(this.ttl(now)),
@@ -291,7 +289,7 @@ export class DeliveryLedger {
 
   private async finish(key: string, destination: Destination, status: 'sent' | 'suppressed'): Promise<void> {
     const now = this.clock();
-    await this.send(new UpdateItemCommand({
+    await this.send(new (dynamoDbSdk().UpdateItemCommand)({
       TableName: this.tableName,
       Key: this.key(key, destination),
       UpdateExpression: 'SET st = :st, doneAt = :now, expiresAt = :exp REMOVE lease',
@@ -308,7 +306,7 @@ export class DeliveryLedger {
    * UpdateItem, Query, PutItem and DeleteItem only (lib/correlation-state.ts), and a Query costs what a GetItem does.
    */
   private async getItem(key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
-    const out = await this.send<QueryCommandOutput>(new QueryCommand({
+    const out = await this.send<QueryCommandOutput>(new (dynamoDbSdk().QueryCommand)({
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND sk = :sk',
       ExpressionAttributeValues: { ':pk': key.pk, ':sk': key.sk },
@@ -327,7 +325,7 @@ export class DeliveryLedger {
 
   private async send<T = unknown>(command: { readonly input: unknown }): Promise<T> {
     this.calls++;
-    return (this.client.send as (c: unknown) => Promise<T>)(command);
+    return (clientOf(this.client).send as (c: unknown) => Promise<T>)(command);
   }
 }
 

@@ -2,8 +2,9 @@
 // controlled), the correlation stage made retry-safe, and the sweep's extra work (outbox, storm summaries).
 // Built from the environment the construct sets; see docs/reliability.md for the design.
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { lazyDynamoDbClient, lazySnsClient } from '../aws-clients';
 import { ENV_CORRELATION_TABLE, ENV_TOPIC_ARN } from '../notify/constants';
 import { detectionJson } from '../notify/fit-detection';
 import type { CorrelationStage, DetectionItem, DetectionSink, LoggerLike } from '../pipeline-types';
@@ -137,14 +138,14 @@ export function createReliability(env: NodeJS.ProcessEnv, deps: ReliabilityDepen
   const leaseText = env[ENV_LEDGER_LEASE_MS];
   const leaseMs = leaseText ? Number(leaseText) : DEFAULT_LEASE_MS;
   if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new Error(`${ENV_LEDGER_LEASE_MS} must be an integer number of ms ≥ 1000 (got '${leaseText}')`);
-  const client = deps.dynamoDbClient ?? new DynamoDBClient({ maxAttempts: 5 });
+  const client = deps.dynamoDbClient ?? lazyDynamoDbClient();
   const ledger = new DeliveryLedger({ client, tableName, leaseMs, clock: deps.clock });
   // Storm control needs the sweep (window summaries): the construct sets the budgets variable (`{}` for the
   // defaults) exactly when it deploys the sweep, and adds the `channels` condition to the subscriptions then.
   const budgets = env[ENV_NOTIFICATION_BUDGETS];
   if (budgets === undefined) return new Reliability(ledger, undefined, logger);
   const topicArn = env[ENV_TOPIC_ARN];
-  const sender = topicArn ? new SnsSummarySender(deps.snsClient ?? new SNSClient({ maxAttempts: 5 }), topicArn) : undefined;
+  const sender = topicArn ? new SnsSummarySender(deps.snsClient ?? lazySnsClient(), topicArn) : undefined;
   const storm = new StormControl({ client, tableName, config: parseStormConfig(budgets), clock: deps.clock, sender, ledger });
   return new Reliability(ledger, storm, logger);
 }

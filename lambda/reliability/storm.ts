@@ -10,10 +10,8 @@
 //                                                                        summarised and deleted by flushSummaries
 // Windows are fixed, aligned to the epoch, in processing time (paging rate is what storm control bounds).
 
-import {
-  DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
-  type AttributeValue, type DynamoDBClient, type QueryCommandOutput,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { clientOf, dynamoDbSdk, type ClientSource } from '../aws-clients';
 import { createHash } from 'crypto';
 import { SIGMA_LEVELS, type Detection, type Level } from '../sigma/types';
 import type { DeliveryLedger } from './ledger';
@@ -128,7 +126,7 @@ export interface SummarySender {
 }
 
 export interface StormControlOptions {
-  client: DynamoDBClient;
+  client: ClientSource<DynamoDBClient>;
   tableName: string;
   config?: StormConfig;
   clock?: () => number;
@@ -184,7 +182,7 @@ export class StormControl {
     const windowEnd = windowStart + this.config.windowMs;
     const rule = detection.rule;
     const expiresAt = Math.ceil(windowEnd / 1000) + this.retentionSeconds;
-    const out = await this.send<{ Attributes?: Record<string, AttributeValue> }>(new UpdateItemCommand({
+    const out = await this.send<{ Attributes?: Record<string, AttributeValue> }>(new (dynamoDbSdk().UpdateItemCommand)({
       TableName: this.options.tableName,
       Key: { pk: S(BUDGET_PK_PREFIX + rulePart(rule.id)), sk: S(pad(windowStart)) },
       UpdateExpression: 'ADD n :one SET expiresAt = :exp',
@@ -194,7 +192,7 @@ export class StormControl {
     const count = Number(out.Attributes?.n?.N ?? 1);
     const channels = CHANNELS.filter((c) => count <= this.budget(rule.level, c));
     if (channels.length < CHANNELS.length) {
-      await this.send(new PutItemCommand({
+      await this.send(new (dynamoDbSdk().PutItemCommand)({
         TableName: this.options.tableName,
         Item: {
           pk: S(SUMMARY_DUE_PK),
@@ -212,7 +210,7 @@ export class StormControl {
     const due: { sk: string; summary: StormSummary }[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const page: QueryCommandOutput = await this.send(new QueryCommand({
+      const page: QueryCommandOutput = await this.send(new (dynamoDbSdk().QueryCommand)({
         TableName: this.options.tableName,
         KeyConditionExpression: 'pk = :pk AND sk < :hi',
         ExpressionAttributeValues: { ':pk': S(SUMMARY_DUE_PK), ':hi': S(pad(now - SUMMARY_GRACE_MS)) },
@@ -225,7 +223,7 @@ export class StormControl {
         const level = (item.level?.S ?? 'informational') as Level;
         const windowStart = Number(item.ws?.N ?? 0);
         // A Query for the one counter item (the state table's policy has no GetItem; the cost is the same).
-        const counter = await this.send<QueryCommandOutput>(new QueryCommand({
+        const counter = await this.send<QueryCommandOutput>(new (dynamoDbSdk().QueryCommand)({
           TableName: this.options.tableName,
           KeyConditionExpression: 'pk = :pk AND sk = :sk',
           ExpressionAttributeValues: { ':pk': S(BUDGET_PK_PREFIX + rulePart(ruleId)), ':sk': S(pad(windowStart)) },
@@ -288,11 +286,11 @@ export class StormControl {
   }
 
   private async deleteDue(sk: string): Promise<void> {
-    await this.send(new DeleteItemCommand({ TableName: this.options.tableName, Key: { pk: S(SUMMARY_DUE_PK), sk: S(sk) } }));
+    await this.send(new (dynamoDbSdk().DeleteItemCommand)({ TableName: this.options.tableName, Key: { pk: S(SUMMARY_DUE_PK), sk: S(sk) } }));
   }
 
   private async send<T = unknown>(command: { readonly input: unknown }): Promise<T> {
     this.calls++;
-    return (this.options.client.send as (c: unknown) => Promise<T>)(command);
+    return (clientOf(this.options.client).send as (c: unknown) => Promise<T>)(command);
   }
 }

@@ -2,7 +2,8 @@
 // and window, shaped like a detection message (MessageStructure json; `level`, `rule_id` and `channels`
 // attributes, so the same subscription filter policies route it).
 
-import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
+import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
+import { clientOf, snsSdk, type ClientSource } from '../aws-clients';
 import { SNS_ATTRIBUTE_CHANNELS, SNS_ATTRIBUTE_LEVEL, SNS_ATTRIBUTE_RULE_ID } from '../notify/constants';
 import { safeLabel, toAscii, truncate } from '../notify/sanitize';
 import { SMS_MAX, snsSubject } from '../notify/sns-message';
@@ -50,13 +51,13 @@ export function buildSummaryMessage(summary: StormSummary, channels: Channel[]):
 
 export class SnsSummarySender implements SummarySender {
   constructor(
-    private readonly client: SNSClient,
+    private readonly client: ClientSource<SNSClient>,
     private readonly topicArn: string,
   ) {}
 
   async sendSummary(summary: StormSummary, channels: Channel[]): Promise<void> {
     const m = buildSummaryMessage(summary, channels);
-    await this.client.send(new PublishCommand({
+    await clientOf(this.client).send(new (snsSdk().PublishCommand)({
       TopicArn: this.topicArn,
       Subject: m.subject,
       Message: m.message,

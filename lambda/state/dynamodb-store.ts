@@ -17,10 +17,8 @@
 //   SUMMARY#DUE                       <window end>#<rule>#<start>  window owing a storm summary
 // Every prefix ends with `#` or is a fixed word, so item types never collide.
 
-import {
-  ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
-  type AttributeValue, type CreateTableCommandInput, type DynamoDBClient, type QueryCommandOutput,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, CreateTableCommandInput, DynamoDBClient, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { clientOf, dynamoDbSdk, type ClientSource } from '../aws-clients';
 import { createHash } from 'crypto';
 import { checkedSum, gridDecimal } from '../sigma/correlation-limits';
 import {
@@ -55,7 +53,7 @@ export function correlationCreateTableInput(tableName: string): CreateTableComma
 }
 
 export interface DynamoDbCorrelationStoreOptions {
-  client: DynamoDBClient;
+  client: ClientSource<DynamoDBClient>;
   tableName: string;
   /** Wall clock (epoch ms): TTL floor, and the latest time the sweep can close windows up to. Default Date.now. */
   clock?: () => number;
@@ -96,7 +94,7 @@ const N = (n: number): AttributeValue => ({ N: decimal(n) });
 
 export class DynamoDbCorrelationStore implements CorrelationStore {
   private calls = 0;
-  private readonly client: DynamoDBClient;
+  private readonly client: ClientSource<DynamoDBClient>;
   private readonly tableName: string;
   private readonly clock: () => number;
   private readonly shards: number;
@@ -122,15 +120,15 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
     const expiresAt = this.ttl(options.expiresAtMs);
     const withDistinct = add.distinct !== undefined && add.distinct.length > 0;
     try {
-      await this.send(new UpdateItemCommand({ TableName: this.tableName, Key: key, ...bucketUpdate(add, expiresAt, withDistinct, options.distinctCap) }));
+      await this.send(new (dynamoDbSdk().UpdateItemCommand)({ TableName: this.tableName, Key: key, ...bucketUpdate(add, expiresAt, withDistinct, options.distinctCap) }));
     } catch (err) {
-      if (!withDistinct || !(err instanceof ConditionalCheckFailedException)) throw err;
+      if (!withDistinct || !(err instanceof dynamoDbSdk().ConditionalCheckFailedException)) throw err;
       // The bucket's distinct set is full: count the event, keep the set, mark the bucket saturated.
       const update = bucketUpdate({ ...add, distinct: undefined }, expiresAt, false, options.distinctCap);
       update.UpdateExpression = update.UpdateExpression.replace('SET ', 'SET #sat = :true, ');
       update.ExpressionAttributeNames = { ...update.ExpressionAttributeNames, '#sat': 'sat' };
       update.ExpressionAttributeValues = { ...update.ExpressionAttributeValues, ':true': { BOOL: true } };
-      await this.send(new UpdateItemCommand({ TableName: this.tableName, Key: key, ...update }));
+      await this.send(new (dynamoDbSdk().UpdateItemCommand)({ TableName: this.tableName, Key: key, ...update }));
     }
     return this.read(ref, from, to);
   }
@@ -141,7 +139,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
     const state: GroupState = {};
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const page: QueryCommandOutput = await this.send(new QueryCommand({
+      const page: QueryCommandOutput = await this.send(new (dynamoDbSdk().QueryCommand)({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
         ExpressionAttributeValues: { ':pk': S(groupPk(ref)), ':lo': S(`B#${pad(from)}`), ':hi': S(HEAD_SK) },
@@ -166,7 +164,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
 
   async tryFire(ref: GroupRef, startBucket: number, endBucket: number, expiresAtMs: number): Promise<boolean> {
     try {
-      await this.send(new UpdateItemCommand({
+      await this.send(new (dynamoDbSdk().UpdateItemCommand)({
         TableName: this.tableName,
         Key: { pk: S(groupPk(ref)), sk: S(FIRED_SK) },
         UpdateExpression: 'SET firedEnd = :end, expiresAt = :exp',
@@ -175,7 +173,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
       }));
       return true;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
+      if (err instanceof dynamoDbSdk().ConditionalCheckFailedException) return false;
       throw err;
     }
   }
@@ -184,7 +182,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
     // Index first, then the conditional group update: a crash in between leaves an extra window that the sweep
     // evaluates (the alert-once marker still holds), never an open window the sweep cannot find.
     const index = this.indexKey(window);
-    await this.send(new PutItemCommand({
+    await this.send(new (dynamoDbSdk().PutItemCommand)({
       TableName: this.tableName,
       Item: {
         ...index,
@@ -198,7 +196,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
       },
     }));
     try {
-      await this.send(new UpdateItemCommand({
+      await this.send(new (dynamoDbSdk().UpdateItemCommand)({
         TableName: this.tableName,
         Key: { pk: S(groupPk(window)), sk: S(HEAD_SK) },
         UpdateExpression: 'SET ws = :start, expiresAt = :exp',
@@ -211,8 +209,8 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
       }));
       return true;
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      await this.send(new DeleteItemCommand({ TableName: this.tableName, Key: index }));
+      if (!(err instanceof dynamoDbSdk().ConditionalCheckFailedException)) throw err;
+      await this.send(new (dynamoDbSdk().DeleteItemCommand)({ TableName: this.tableName, Key: index }));
       return false;
     }
   }
@@ -224,7 +222,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
     for (let shard = 0; shard < this.shards && out.length < limit; shard++) {
       let startKey: Record<string, AttributeValue> | undefined;
       do {
-        const page: QueryCommandOutput = await this.send(new QueryCommand({
+        const page: QueryCommandOutput = await this.send(new (dynamoDbSdk().QueryCommand)({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk < :hi',
           ExpressionAttributeValues: { ':pk': S(`W#${shard}`), ':hi': S(pad(until + 1)) },
@@ -240,7 +238,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
   }
 
   async completeWindow(window: OpenWindow): Promise<void> {
-    await this.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.indexKey(window) }));
+    await this.send(new (dynamoDbSdk().DeleteItemCommand)({ TableName: this.tableName, Key: this.indexKey(window) }));
   }
 
   async purgeExpired(): Promise<void> {
@@ -261,7 +259,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
 
   private async send<T>(command: { readonly input: unknown }): Promise<T> {
     this.calls++;
-    return (this.client.send as (c: unknown) => Promise<T>)(command);
+    return (clientOf(this.client).send as (c: unknown) => Promise<T>)(command);
   }
 }
 

@@ -1,6 +1,8 @@
 // The stack with every channel of docs/channels.md turned on (dashboard by name, Security Hub, Slack and Teams,
-// storm control so the sweep and the state table exist) and two Auth0 tenants, synthesized once with bundling
-// and cdk-nag, and shared by every assertion in this file. The single-tenant stack is stack.test.ts's.
+// storm control so the sweep and the state table exist) and two Auth0 tenants, synthesized once with cdk-nag and
+// shared by every assertion in this file. The single-tenant stack is stack.test.ts's. Without bundling
+// ('aws:cdk:bundling-stacks': []): no assertion here reads the bundle, the two functions' bundles are the same
+// code whatever the channels, and stack.test.ts and correlation-stack.test.ts build and inspect them.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -42,6 +44,7 @@ beforeAll(() => {
       teamsChannelId: TEAMS_CHANNEL,
       teamsTenantId: 'aa11bb22-cc33-dd44-ee55-ff6677889900',
       chatMinLevel: 'high',
+      'aws:cdk:bundling-stacks': [],
     },
   });
   built = buildApp(app, { rulesBuildDir: path.join(work, 'build'), log: () => undefined });

@@ -7,3 +7,9 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   if (type === 'NodeVersionSupportWarning' || /NodeVersionSupportWarning|require node >=22/.test(text)) return;
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
+
+// aws-cdk-lib runs its built-in CloudFormation validation (a WebAssembly engine: about 4 s to start in every test
+// file, then 1-2 s per template) on each synth. Without the `@aws-cdk/core:validateAgainstDefaultRules` context,
+// which no test App sets, it only reports warnings, so it can fail no test: off for the suite. The one test that
+// asks for it (test/cdk/cfn-validation.test.ts) turns it back on, with errors fatal as cdk.json makes them.
+process.env.CDK_VALIDATION = 'false';

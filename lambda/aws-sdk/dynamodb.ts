@@ -1,0 +1,5 @@
+// The parts of the DynamoDB client package the state store, ledger and storm control use, loaded through
+// lambda/aws-clients.ts on first use.
+export {
+  ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';

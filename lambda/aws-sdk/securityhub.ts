@@ -1,0 +1,2 @@
+// The parts of the Security Hub client package the pipeline uses, loaded through lambda/aws-clients.ts on first use.
+export { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
