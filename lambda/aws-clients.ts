@@ -1,11 +1,12 @@
-// The AWS SDK client packages, loaded on first use rather than when the bundle loads: a cold start that sends
-// nothing (no detection, no correlation state to write) never evaluates the SDK, and a function loads only the
-// clients of the sinks and stores its environment configures. Figures: docs/performance.md#cold-start.
+// The AWS SDK client packages, loaded on first use rather than when the function starts: a cold start that sends
+// nothing (no detection, no correlation state to write) never loads the SDK, and a function loads only the clients
+// of the sinks and stores its environment configures and uses. Figures: docs/performance.md#cold-start.
 //
-// Why `require` inside a function: the Lambda bundle is one CommonJS file (esbuild, lib/lambda-bundle-options.ts),
-// and esbuild evaluates a module that is only required this way on the first call (it wraps it), whereas a static
-// import runs the SDK's module code at init. The small modules in ./aws-sdk/ keep the SDK packages tree-shaken:
-// requiring a package itself would keep every command it exports. Types are imported with `import type` only.
+// The SDK parts live in the small modules of ./aws-sdk/, each bundled into its own file beside the Lambda's
+// index.js (lib/lambda-bundle-options.ts): required by a computed path, they stay out of index.js, so Node.js does
+// not even compile them at start (compiling the bundled SDK cost about as much as running it). From the sources
+// (tests, the CLI) the same require loads the TypeScript or compiled module beside this file. Only types are
+// imported statically.
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -18,10 +19,18 @@ function onFirstUse<T>(load: () => T): () => T {
   return () => (value ??= load());
 }
 
-export const dynamoDbSdk = onFirstUse(() => require('./aws-sdk/dynamodb') as typeof import('./aws-sdk/dynamodb'));
-export const snsSdk = onFirstUse(() => require('./aws-sdk/sns') as typeof import('./aws-sdk/sns'));
-export const eventBridgeSdk = onFirstUse(() => require('./aws-sdk/eventbridge') as typeof import('./aws-sdk/eventbridge'));
-export const securityHubSdk = onFirstUse(() => require('./aws-sdk/securityhub') as typeof import('./aws-sdk/securityhub'));
+/** Where the SDK modules are, relative to this module (and to index.js in the bundle): lib/lambda-bundle-options.ts. */
+const SDK_MODULES_DIR = './aws-sdk/';
+
+/** The SDK module `name` of ./aws-sdk/, required on the first call (a computed path: esbuild leaves it out). */
+function sdkModule<T>(name: string): () => T {
+  return onFirstUse(() => require(SDK_MODULES_DIR + name) as T);
+}
+
+export const dynamoDbSdk = sdkModule<typeof import('./aws-sdk/dynamodb')>('dynamodb');
+export const snsSdk = sdkModule<typeof import('./aws-sdk/sns')>('sns');
+export const eventBridgeSdk = sdkModule<typeof import('./aws-sdk/eventbridge')>('eventbridge');
+export const securityHubSdk = sdkModule<typeof import('./aws-sdk/securityhub')>('securityhub');
 
 /** A client given by the caller (tests, a shared client), or made on first use. */
 export type ClientSource<C extends object> = C | (() => C);

@@ -19,6 +19,7 @@ import { CompiledRuleSet } from './sigma/ruleset';
 import type { Correlator } from './sigma/correlation';
 import type { RuleSetModel } from './sigma/types';
 import { PowertoolsTelemetry } from './telemetry';
+import { createTenantCorrelators, type CorrelationRunner } from './tenant-correlation';
 import { tenantPipelines, type TenantBundle, type TenantRouter } from './tenants';
 
 export interface HandlerDependencies {
@@ -45,8 +46,8 @@ export interface DetectorRuntime {
   pipeline: DetectionPipeline;
   telemetry: Telemetry;
   model: RuleSetModel;
-  /** The DynamoDB-backed correlator built from the environment (not set when `deps.correlation` was given). */
-  correlator?: Correlator;
+  /** The DynamoDB-backed correlator built from the environment, every tenant's with several (not set when `deps.correlation` was given). */
+  correlator?: CorrelationRunner;
   /** Exactly-once delivery and storm control (lambda/reliability): present when the state table is configured. */
   reliability?: Reliability;
   /** The sinks as the pipeline uses them (wrapped exactly-once when `reliability` is set), for their counters. */
@@ -63,20 +64,28 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env, deps: Handle
   // Several tenants: each tenant's pipeline has its own sinks (tenantPipelines below), the top-level ones none.
   const tenantBundle = (model as TenantBundle).tenants?.length ? (model as TenantBundle) : undefined;
   const rawSinks = tenantBundle ? [] : createSinks(env, deps, model);
-  const correlator = deps.correlation ? undefined : createCorrelator(model, env, { dynamoDbClient: deps.dynamoDbClient });
+  // Several tenants: one correlator per tenant's rule set, its state keyed by the tenant (tenant-correlation.ts).
+  const tenantCorrelators = deps.correlation || !tenantBundle ? undefined : createTenantCorrelators(tenantBundle.tenants ?? [], env, { dynamoDbClient: deps.dynamoDbClient });
+  const correlator = deps.correlation || tenantBundle ? undefined : createCorrelator(model, env, { dynamoDbClient: deps.dynamoDbClient });
   // Exactly-once per destination, storm control, retry-safe correlation: docs/reliability.md.
   const reliability = createReliability(env, { dynamoDbClient: deps.dynamoDbClient, snsClient: deps.snsClient, clock: deps.clock }, telemetry.logger);
   const sinks = reliability ? reliability.wrapSinks(rawSinks) : rawSinks;
-  const stage = deps.correlation ?? correlator;
-  const correlation = stage && reliability && correlator ? reliability.wrapCorrelation(stage, correlator.referencedRuleIds()) : stage;
-  for (const warning of correlator?.warnings ?? []) telemetry.logger.warn('correlation rule set warning', { warning });
-  const tenants = tenantPipelines(tenantBundle?.tenants, { env, clients: deps, telemetry, reliability, correlation, gate: deps.gate });
+  const stageOf = (own: Correlator | undefined): CorrelationStage | undefined => {
+    const stage = deps.correlation ?? own;
+    return stage && reliability && own ? reliability.wrapCorrelation(stage, own.referencedRuleIds()) : stage;
+  };
+  const correlation = stageOf(correlator);
+  const runner: CorrelationRunner | undefined = tenantCorrelators ?? correlator;
+  for (const warning of runner?.warnings ?? []) telemetry.logger.warn('correlation rule set warning', { warning });
+  const tenants = tenantPipelines(tenantBundle?.tenants, {
+    env, clients: deps, telemetry, reliability, gate: deps.gate, correlationFor: (tenant) => stageOf(tenantCorrelators?.byTenant.get(tenant.name)),
+  });
   telemetry.logger.info('detector ready', {
-    rules: model.rules.length, sinks: (tenants?.sinks ?? sinks).map((s) => s.name), correlations: correlation !== undefined,
+    rules: model.rules.length, sinks: (tenants?.sinks ?? sinks).map((s) => s.name), correlations: correlation !== undefined || runner !== undefined,
     exactlyOnce: reliability !== undefined, stormControl: reliability?.storm !== undefined, tenants: tenants?.router.tenantCount,
   });
   return {
-    pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation, gate: deps.gate }), telemetry, model, correlator, reliability,
+    pipeline: new DetectionPipeline({ ruleSet, sinks, telemetry, correlation, gate: deps.gate }), telemetry, model, correlator: runner, reliability,
     sinks: tenants?.sinks ?? sinks, router: tenants?.router,
   };
 }

@@ -13,7 +13,7 @@ export interface InvocationCounters {
   correlationFailures: number;
 }
 
-export function readCounters(sinks: readonly DetectionSink[] | undefined, correlator: Correlator | undefined): InvocationCounters {
+export function readCounters(sinks: readonly DetectionSink[] | undefined, correlator: Pick<Correlator, 'stats'> | undefined): InvocationCounters {
   let suppressed = 0;
   for (const sink of sinks ?? []) if (sink instanceof ExactlyOnceSink) suppressed += sink.stats.suppressed;
   const stats = correlator?.stats();

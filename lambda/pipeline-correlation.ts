@@ -6,6 +6,7 @@ import { lazyDynamoDbClient } from './aws-clients';
 import { ENV_CORRELATION_TABLE } from './notify/constants';
 import type { LoggerLike, Telemetry } from './pipeline-types';
 import { Correlator, type CorrelationFailure } from './sigma/correlation';
+import type { CorrelationStore } from './sigma/correlation-store';
 import type { RuleSetModel } from './sigma/types';
 import { DynamoDbCorrelationStore } from './state/dynamodb-store';
 
@@ -13,6 +14,9 @@ export interface CorrelationStageOptions {
   dynamoDbClient?: DynamoDBClient;
   /** Wall clock for the store (TTL floor). Default Date.now. */
   clock?: () => number;
+  /** Several tenants: the correlator's tenant (part of its state keys) and the store every tenant shares. */
+  tenant?: string;
+  store?: CorrelationStore;
 }
 
 export function hasCorrelationRules(model: RuleSetModel): boolean {
@@ -43,6 +47,12 @@ export class CorrelationTableMissingError extends Error {}
  */
 export function createCorrelator(model: RuleSetModel, env: NodeJS.ProcessEnv, options: CorrelationStageOptions = {}): Correlator | undefined {
   if (!hasCorrelationRules(model)) return undefined;
+  const store = options.store ?? createCorrelationStore(model, env, options);
+  return new Correlator(model.rules, store, options.tenant === undefined ? {} : { tenant: options.tenant });
+}
+
+/** The DynamoDB correlation store named by `env` (refused without a table: see createCorrelator). */
+export function createCorrelationStore(model: RuleSetModel, env: NodeJS.ProcessEnv, options: CorrelationStageOptions = {}): CorrelationStore {
   const tableName = env[ENV_CORRELATION_TABLE];
   if (!tableName) {
     const count = model.rules.filter((r) => r.kind === 'correlation').length;
@@ -54,5 +64,5 @@ export function createCorrelator(model: RuleSetModel, env: NodeJS.ProcessEnv, op
   // A few more attempts than the default (aws-clients.ts): throttling of a hot group partition should slow down,
   // not fail, an event. The SDK loads on the first request.
   const client = options.dynamoDbClient ?? lazyDynamoDbClient();
-  return new Correlator(model.rules, new DynamoDbCorrelationStore({ client, tableName, clock: options.clock }));
+  return new DynamoDbCorrelationStore({ client, tableName, clock: options.clock });
 }

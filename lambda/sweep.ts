@@ -13,9 +13,10 @@ import { createSinks } from './pipeline-sinks';
 import { createReliability, type Reliability } from './reliability/runtime';
 import type { DeliveryGate, Telemetry } from './pipeline-types';
 import { loadBundledRuleSet } from './rules-bundle';
-import type { Correlator } from './sigma/correlation';
 import { CompiledRuleSet } from './sigma/ruleset';
-import type { RuleSetModel } from './sigma/types';
+import type { Detection, RuleSetModel } from './sigma/types';
+import { createTenantCorrelators, type CorrelationRunner } from './tenant-correlation';
+import { tenantPipelines, type TenantBundle } from './tenants';
 import { PowertoolsTelemetry } from './telemetry';
 
 export interface SweepDependencies {
@@ -30,9 +31,12 @@ export interface SweepDependencies {
 }
 
 export interface SweepRuntime {
-  /** Undefined when the rule set has no correlation rule (nothing to sweep). */
-  correlator?: Correlator;
+  /** Undefined when the rule set has no correlation rule (nothing to sweep); every tenant's with several. */
+  correlator?: CorrelationRunner;
+  /** Delivers detections (the first tenant's, with several: see `pipelineFor`). */
   pipeline: DetectionPipeline;
+  /** Several tenants: the pipeline of the tenant a detection carries (its sinks, its dashboard domain). */
+  pipelineFor?: (tenant: string | undefined) => DetectionPipeline;
   telemetry: Telemetry;
   clock: () => number;
   /** Exactly-once delivery, the outbox and storm summaries (present when the state table is configured). */
@@ -52,16 +56,22 @@ export function createSweepRuntime(env: NodeJS.ProcessEnv = process.env, deps: S
   const telemetry = deps.telemetry ?? new PowertoolsTelemetry();
   const model = deps.model ?? loadBundledRuleSet();
   const clock = deps.clock ?? Date.now;
-  const correlator = createCorrelator(model, env, { dynamoDbClient: deps.dynamoDbClient, clock });
+  // Several tenants: each tenant's correlator closes the windows its tenant opened (tenant-correlation.ts).
+  const tenants = (model as TenantBundle).tenants?.length ? (model as TenantBundle).tenants : undefined;
+  const correlator: CorrelationRunner | undefined = tenants
+    ? createTenantCorrelators(tenants, env, { dynamoDbClient: deps.dynamoDbClient, clock })
+    : createCorrelator(model, env, { dynamoDbClient: deps.dynamoDbClient, clock });
   const reliability = createReliability(env, { dynamoDbClient: deps.dynamoDbClient, snsClient: deps.snsClient, clock }, telemetry.logger);
-  const rawSinks = createSinks(env, deps, model);
-  const sinks = reliability ? reliability.wrapSinks(rawSinks) : rawSinks;
   for (const warning of correlator?.warnings ?? []) telemetry.logger.warn('correlation rule set warning', { warning });
-  // The pipeline is used only for delivery (counting, logging, gate, every sink tried); the rule set it holds
-  // is never matched here.
-  const pipeline = new DetectionPipeline({ ruleSet: new CompiledRuleSet(model), sinks, telemetry, gate: deps.gate });
-  telemetry.logger.info('sweep ready', { correlations: model.rules.filter((r) => r.kind === 'correlation').length, sinks: sinks.map((s) => s.name) });
-  return { correlator, pipeline, telemetry, clock, reliability };
+  // The pipelines are used only for delivery (counting, logging, gate, every sink tried); the rule sets they
+  // hold are never matched here. With several tenants, each tenant's records the tenant and links to its dashboard.
+  const perTenant = tenantPipelines(tenants, { env, clients: deps, telemetry, reliability, gate: deps.gate });
+  const rawSinks = perTenant ? [] : createSinks(env, deps, model);
+  const sinks = perTenant?.sinks ?? (reliability ? reliability.wrapSinks(rawSinks) : rawSinks);
+  const pipeline = perTenant?.router.pipelineFor(undefined) ?? new DetectionPipeline({ ruleSet: new CompiledRuleSet(model), sinks, telemetry, gate: deps.gate });
+  const pipelineFor = perTenant ? (tenant: string | undefined) => (tenant === undefined ? undefined : perTenant.byTenant.get(tenant)) ?? pipeline : undefined;
+  telemetry.logger.info('sweep ready', { correlations: model.rules.filter((r) => r.kind === 'correlation').length, sinks: sinks.map((s) => s.name), tenants: tenants?.length });
+  return { correlator, pipeline, pipelineFor, telemetry, clock, reliability };
 }
 
 /**
@@ -71,7 +81,7 @@ export function createSweepRuntime(env: NodeJS.ProcessEnv = process.env, deps: S
  * outbox for the next run.
  */
 export async function runSweep(runtime: SweepRuntime, lambdaContext?: unknown): Promise<SweepSummary> {
-  const { correlator, pipeline, telemetry, clock, reliability } = runtime;
+  const { correlator, telemetry, clock, reliability } = runtime;
   telemetry.beginInvocation?.(lambdaContext);
   reliability?.beginInvocation();
   try {
@@ -92,16 +102,18 @@ export async function runSweep(runtime: SweepRuntime, lambdaContext?: unknown): 
       if (storeCalls > 0) telemetry.count('CorrelationStoreCalls', storeCalls);
       // Fired windows do not fire again: into the outbox first, so a failed delivery is retried by later sweeps.
       await reliability?.saveToOutbox(detections);
-      try {
-        await pipeline.deliverDetections(detections);
-        await reliability?.clearOutbox(detections);
-      } catch (err) {
-        firstError ??= err;
+      for (const [deliverThrough, ofTenant] of byPipeline(runtime, detections)) {
+        try {
+          await deliverThrough.deliverDetections(ofTenant);
+          await reliability?.clearOutbox(ofTenant);
+        } catch (err) {
+          firstError ??= err;
+        }
       }
     }
     if (reliability) {
       try {
-        const redelivered = await reliability.redeliverOutbox(now, (items) => pipeline.deliver(items));
+        const redelivered = await reliability.redeliverOutbox(now, (items) => pipelineOf(runtime, items[0]?.detection).deliver(items));
         if (redelivered > 0) summary.redelivered = redelivered;
       } catch (err) {
         firstError ??= err;
@@ -119,6 +131,26 @@ export async function runSweep(runtime: SweepRuntime, lambdaContext?: unknown): 
   } finally {
     telemetry.flush();
   }
+}
+
+type WithTenant = Detection & { tenant?: unknown };
+
+/** The pipeline that delivers `detection`: its tenant's with several tenants. */
+function pipelineOf(runtime: SweepRuntime, detection: Detection | undefined): DetectionPipeline {
+  const tenant = (detection as WithTenant | undefined)?.tenant;
+  return runtime.pipelineFor?.(typeof tenant === 'string' ? tenant : undefined) ?? runtime.pipeline;
+}
+
+/** The detections grouped by the pipeline that delivers them (one group without tenants), in order. */
+function byPipeline(runtime: SweepRuntime, detections: readonly Detection[]): Map<DetectionPipeline, Detection[]> {
+  const groups = new Map<DetectionPipeline, Detection[]>();
+  for (const detection of detections) {
+    const pipeline = pipelineOf(runtime, detection);
+    const group = groups.get(pipeline);
+    if (group) group.push(detection);
+    else groups.set(pipeline, [detection]);
+  }
+  return groups;
 }
 
 // Built during the Lambda init phase (see handler.ts); elsewhere on first use.

@@ -88,8 +88,8 @@ export interface TenantPipelinesOptions {
   clients: SinkClients;
   telemetry: Telemetry;
   reliability?: Reliability;
-  /** Shared by every tenant: correlation state is per rule and group, not per tenant (docs/channels.md). */
-  correlation?: CorrelationStage;
+  /** Each tenant's correlation stage (its own correlator: lambda/tenant-correlation.ts); none for the sweep. */
+  correlationFor?: (tenant: TenantRuleSet) => CorrelationStage | undefined;
   gate?: DeliveryGate;
 }
 
@@ -97,6 +97,8 @@ export interface TenantPipelines {
   router: TenantRouter;
   /** Every tenant's sinks as the pipelines use them (exactly-once wrapped), for their counters. */
   sinks: DetectionSink[];
+  /** Tenant name → its pipeline (the sweep delivers a detection through the pipeline of the tenant it carries). */
+  byTenant: ReadonlyMap<string, DetectionPipeline>;
 }
 
 /**
@@ -106,6 +108,7 @@ export interface TenantPipelines {
 export function tenantPipelines(tenants: readonly TenantRuleSet[] | undefined, options: TenantPipelinesOptions): TenantPipelines | undefined {
   if (!tenants || tenants.length === 0) return undefined;
   const bySource = new Map<string, DetectionPipeline>();
+  const byTenant = new Map<string, DetectionPipeline>();
   const sinks: DetectionSink[] = [];
   let first: DetectionPipeline | undefined;
   for (const tenant of tenants) {
@@ -117,11 +120,12 @@ export function tenantPipelines(tenants: readonly TenantRuleSet[] | undefined, o
       ruleSet: new CompiledRuleSet(tenant.model),
       sinks: wrapped.map((sink) => new TenantSink(sink, tenant.name)),
       telemetry: options.telemetry,
-      correlation: options.correlation,
+      correlation: options.correlationFor?.(tenant),
       gate: options.gate,
     });
     bySource.set(tenant.eventSourceName, pipeline);
+    byTenant.set(tenant.name, pipeline);
     first ??= pipeline;
   }
-  return { router: new TenantRouter(bySource, first!), sinks };
+  return { router: new TenantRouter(bySource, first!), sinks, byTenant };
 }

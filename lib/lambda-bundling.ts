@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LAMBDA_BUNDLE } from './lambda-bundle-options';
+import { LAMBDA_BUNDLE, sdkModulesBuildOptions } from './lambda-bundle-options';
 
 /**
  * The directory holding lib/ and lambda/: the repository root when running from the TypeScript sources, `dist/`
@@ -50,8 +50,12 @@ export function bundledFunctionProps(entry: string, rulesFile: string, runtime: 
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],
-        // The validated rule set travels in the bundle: a rule change changes the asset hash.
-        afterBundling: (_inputDir: string, outputDir: string) => [copyFileCommand(rulesFile, path.join(outputDir, 'rules.json'))],
+        // The validated rule set travels in the bundle: a rule change changes the asset hash. The AWS SDK clients
+        // are built beside index.js, loaded on first use (lib/lambda-bundle-options.ts).
+        afterBundling: (_inputDir: string, outputDir: string) => [
+          copyFileCommand(rulesFile, path.join(outputDir, 'rules.json')),
+          sdkModulesCommand(path.dirname(resolveEntry(entry)), outputDir, path.dirname(lockFile)),
+        ],
       },
     },
   };
@@ -83,6 +87,17 @@ export function findLockFile(from: string): string {
     if (path.dirname(dir) === dir) break;
   }
   throw new Error(`auth0-sigma: no package lock file (${LOCK_FILES.join(', ')}) at or above ${from}: the Lambda is bundled with esbuild from the app's installed dependencies; run \`npm install\` in the app first`);
+}
+
+/**
+ * Builds the AWS SDK modules into `<outputDir>/aws-sdk/` with the esbuild the bundling uses (resolved from the
+ * project root, as NodejsFunction resolves it). The options travel base64-encoded: no quoting on any shell.
+ */
+function sdkModulesCommand(lambdaDir: string, outputDir: string, projectRoot: string): string {
+  const esbuild = require.resolve('esbuild', { paths: [projectRoot, __dirname] });
+  const options = Buffer.from(JSON.stringify(sdkModulesBuildOptions(lambdaDir, outputDir))).toString('base64');
+  const script = "const [, esbuild, options] = process.argv; require(esbuild).buildSync(JSON.parse(Buffer.from(options, 'base64').toString()))";
+  return `"${process.execPath}" -e "${script}" "${esbuild}" ${options}`;
 }
 
 function copyFileCommand(from: string, to: string): string {

@@ -28,7 +28,7 @@ import { matchesEventPattern } from '../test/helpers/eventbridge-pattern';
 import { generateCorpus } from './bench/corpus';
 import { generateRuleSet } from './bench/rules';
 import { measurePrefilterGoal, type PrefilterGoal } from './bench/prefilter-goal';
-import { lambdaEsbuildOptions } from '../lib/lambda-bundle-options';
+import { lambdaEsbuildOptions, sdkModulesBuildOptions } from '../lib/lambda-bundle-options';
 
 const ROOT = path.resolve(__dirname, '..');
 const PLACEHOLDER_DUMMY = 'bench-placeholder-value';
@@ -372,6 +372,8 @@ interface BundleFigures {
   entry: string;
   bytes: number;
   gzipBytes: number;
+  /** The AWS SDK modules beside index.js, loaded on first use (lambda/aws-clients.ts): bytes of all of them. */
+  sdkModulesBytes: number;
   coldStart: ColdStart[];
   /** The engine alone (lambda/sigma/ruleset.ts bundled): require, JSON.parse(rules.json), compile. */
   engine: { bytes: number; coldStart: ColdStart[] };
@@ -389,6 +391,10 @@ async function measureBundle(sets: NamedRuleSet[], sampleEvent: unknown, workDir
   const outfile = path.join(workDir, 'bundle', 'index.js');
   const engineOut = path.join(workDir, 'engine', 'index.js');
   const code = await build(entry, outfile);
+  // The AWS SDK clients the handler loads on first use, beside index.js as in the Lambda asset.
+  const sdkDir = path.join(path.dirname(outfile), 'aws-sdk');
+  if (entry === handler) await esbuild.build({ ...sdkModulesBuildOptions(path.join(ROOT, 'lambda'), path.dirname(outfile)), logLevel: 'silent' });
+  const sdkModulesBytes = fs.existsSync(sdkDir) ? fs.readdirSync(sdkDir).reduce((sum, f) => sum + fs.statSync(path.join(sdkDir, f)).size, 0) : 0;
   const engineCode = await build(engineEntry, engineOut);
   const runner = path.join(workDir, 'cold-start.cjs');
   fs.writeFileSync(
@@ -457,6 +463,7 @@ async function measureBundle(sets: NamedRuleSet[], sampleEvent: unknown, workDir
     entry: path.relative(ROOT, entry),
     bytes: code.length,
     gzipBytes: zlib.gzipSync(code).length,
+    sdkModulesBytes,
     coldStart: await measure(outfile, 'handler'),
     engine: { bytes: engineCode.length, coldStart: await measure(engineOut, 'engine') },
   };
@@ -595,7 +602,7 @@ async function main(): Promise<void> {
     }
     if (bundle) {
       out.push('');
-      out.push(`Lambda bundle (${bundle.entry}, the stack's esbuild options: minified, ES-module builds first, AWS SDK included, source map not linked): ${fmt(bundle.bytes / 1024, 1)} KiB (${fmt(bundle.gzipBytes / 1024, 1)} KiB gzipped)`);
+      out.push(`Lambda bundle (${bundle.entry}, the stack's esbuild options: minified, ES-module builds first, source map not linked): ${fmt(bundle.bytes / 1024, 1)} KiB (${fmt(bundle.gzipBytes / 1024, 1)} KiB gzipped); AWS SDK clients apart, loaded on first use: ${fmt(bundle.sdkModulesBytes / 1024, 1)} KiB`);
       out.push(
         table(
           ['cold start (median of 5)', 'rules.json KiB', 'require ms', 'first invocation ms', 'total ms', 'CPU ms'],

@@ -76,12 +76,17 @@ function part(text: string): string {
  * The identity of a detection across retries and duplicate deliveries:
  * - single-event: rule id + log_id (an event without log_id: a hash of its date, type and matched identifiers,
  *   the most stable content a detection carries);
- * - correlation: correlation rule id + group values + window start and end.
+ * - correlation: correlation rule id + group values + window start and end, and the tenant when the correlator
+ *   recorded one (several tenants: the same group and window on two tenants are two detections).
  */
 export function detectionKey(detection: Detection): string {
   const rule = part(detection.rule.id);
   const c = detection.correlation;
-  if (c) return `C#${rule}#G#${sha(stableJson(c.group))}#W#${part(c.window.start)}#${part(c.window.end)}`;
+  if (c) {
+    const tenant = (detection as Detection & { tenant?: unknown }).tenant;
+    const scope = typeof tenant === 'string' ? `T#${part(tenant)}#` : '';
+    return `C#${rule}#${scope}G#${sha(stableJson(c.group))}#W#${part(c.window.start)}#${part(c.window.end)}`;
+  }
   if (detection.log_id !== undefined) return `R#${rule}#L#${part(detection.log_id)}`;
   return `R#${rule}#H#${sha(stableJson([detection.date, detection.type, detection.user_id, detection.ip, detection.matched, detection.field_values]))}`;
 }

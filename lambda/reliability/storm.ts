@@ -8,6 +8,8 @@
 //   BUDGET#<rule id>   <window start, 16 digits>                      n = detections of the rule in the window (ADD)
 //   SUMMARY#DUE        <window end, 16 digits>#<rule id>#<start>        a window with suppressed notifications,
 //                                                                        summarised and deleted by flushSummaries
+// With several tenants the budget is per tenant and rule: <rule id> is then T#<tenant>#<rule id> (a storm on one
+// tenant never silences another's notifications; docs/channels.md#several-tenants). Single tenant: unchanged.
 // Windows are fixed, aligned to the epoch, in processing time (paging rate is what storm control bounds).
 
 import type { AttributeValue, DynamoDBClient, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
@@ -110,6 +112,8 @@ export interface Admission {
 
 export interface StormSummary {
   ruleId: string;
+  /** Several tenants: the tenant whose budget ran out. */
+  tenant?: string;
   title: string;
   level: Level;
   windowStart: string;
@@ -151,6 +155,17 @@ function rulePart(id: string): string {
   return id.length <= 128 && /^[A-Za-z0-9._:-]+$/.test(id) ? id : `h:${createHash('sha256').update(id).digest('base64url').slice(0, 32)}`;
 }
 
+/** What one budget counts: the rule, and with several tenants the tenant (`T#<tenant>#<rule>`). */
+function budgetPart(ruleId: string, tenant: string | undefined): string {
+  return tenant === undefined ? rulePart(ruleId) : `T#${rulePart(tenant)}#${rulePart(ruleId)}`;
+}
+
+/** The tenant a detection was recorded in (lambda/tenants.ts), when the stack has several. */
+function tenantOf(detection: Detection): string | undefined {
+  const tenant = (detection as Detection & { tenant?: unknown }).tenant;
+  return typeof tenant === 'string' ? tenant : undefined;
+}
+
 export class StormControl {
   readonly config: StormConfig;
   private readonly clock: () => number;
@@ -181,10 +196,12 @@ export class StormControl {
     const windowStart = Math.floor(now / this.config.windowMs) * this.config.windowMs;
     const windowEnd = windowStart + this.config.windowMs;
     const rule = detection.rule;
+    const tenant = tenantOf(detection);
+    const budget = budgetPart(rule.id, tenant);
     const expiresAt = Math.ceil(windowEnd / 1000) + this.retentionSeconds;
     const out = await this.send<{ Attributes?: Record<string, AttributeValue> }>(new (dynamoDbSdk().UpdateItemCommand)({
       TableName: this.options.tableName,
-      Key: { pk: S(BUDGET_PK_PREFIX + rulePart(rule.id)), sk: S(pad(windowStart)) },
+      Key: { pk: S(BUDGET_PK_PREFIX + budget), sk: S(pad(windowStart)) },
       UpdateExpression: 'ADD n :one SET expiresAt = :exp',
       ExpressionAttributeValues: { ':one': N(1), ':exp': N(expiresAt) },
       ReturnValues: 'UPDATED_NEW',
@@ -196,8 +213,9 @@ export class StormControl {
         TableName: this.options.tableName,
         Item: {
           pk: S(SUMMARY_DUE_PK),
-          sk: S(`${pad(windowEnd)}#${rulePart(rule.id)}#${windowStart}`),
+          sk: S(`${pad(windowEnd)}#${budget}#${windowStart}`),
           ruleId: S(rule.id), title: S(rule.title.slice(0, 1000)), level: S(rule.level),
+          ...(tenant === undefined ? {} : { tn: S(tenant) }),
           ws: N(windowStart), we: N(windowEnd), expiresAt: N(expiresAt),
         },
       }));
@@ -220,13 +238,14 @@ export class StormControl {
       }));
       for (const item of page.Items ?? []) {
         const ruleId = item.ruleId?.S ?? '';
+        const tenant = item.tn?.S;
         const level = (item.level?.S ?? 'informational') as Level;
         const windowStart = Number(item.ws?.N ?? 0);
         // A Query for the one counter item (the state table's policy has no GetItem; the cost is the same).
         const counter = await this.send<QueryCommandOutput>(new (dynamoDbSdk().QueryCommand)({
           TableName: this.options.tableName,
           KeyConditionExpression: 'pk = :pk AND sk = :sk',
-          ExpressionAttributeValues: { ':pk': S(BUDGET_PK_PREFIX + rulePart(ruleId)), ':sk': S(pad(windowStart)) },
+          ExpressionAttributeValues: { ':pk': S(BUDGET_PK_PREFIX + budgetPart(ruleId, tenant)), ':sk': S(pad(windowStart)) },
           ConsistentRead: true,
         }));
         const total = Number(counter.Items?.[0]?.n?.N ?? 0);
@@ -234,7 +253,7 @@ export class StormControl {
         due.push({
           sk: item.sk?.S ?? '',
           summary: {
-            ruleId, title: item.title?.S ?? ruleId, level,
+            ruleId, ...(tenant === undefined ? {} : { tenant }), title: item.title?.S ?? ruleId, level,
             windowStart: new Date(windowStart).toISOString(), windowEnd: new Date(Number(item.we?.N ?? 0)).toISOString(),
             total, suppressed,
           },
@@ -261,7 +280,7 @@ export class StormControl {
         await this.deleteDue(sk);
         continue;
       }
-      const key = `S#${rulePart(summary.ruleId)}#${Date.parse(summary.windowStart)}`;
+      const key = `S#${budgetPart(summary.ruleId, summary.tenant)}#${Date.parse(summary.windowStart)}`;
       const claim = ledger ? await ledger.claim(key, 'sns') : { state: 'claimed' as const };
       if (claim.state === 'held') {
         result.pending++;

@@ -26,6 +26,7 @@ export function buildSummaryMessage(summary: StormSummary, channels: Channel[]):
     `Auth0 Sigma: ${emailCount} more detection(s) of "${title}" between ${summary.windowStart} and ${summary.windowEnd}.`,
     '',
     `Level:        ${level}`,
+    ...(summary.tenant === undefined ? [] : [`Tenant:       ${safeLabel(summary.tenant, 100)}`]),
     `Rule id:      ${safeLabel(summary.ruleId, 300)}`,
     `Detections:   ${summary.total} in this window`,
     `Not emailed:  ${emailCount}`,
@@ -35,7 +36,8 @@ export function buildSummaryMessage(summary: StormSummary, channels: Channel[]):
     '(source auth0-sigma, detail-type "Sigma detection"); search them there or in the function logs by rule id.',
   ].join('\n');
   const head = `${level}: ${smsCount} more `;
-  const tail = ` ${summary.windowStart.slice(11, 16)}-${summary.windowEnd.slice(11, 16)}Z`;
+  const tenant = summary.tenant === undefined ? '' : ` t=${toAscii(summary.tenant, 63)}`;
+  const tail = ` ${summary.windowStart.slice(11, 16)}-${summary.windowEnd.slice(11, 16)}Z${tenant}`;
   const sms = truncate(head + toAscii(summary.title, Math.max(10, SMS_MAX - head.length - tail.length)) + tail, SMS_MAX);
   // SNS refuses a subject of 100 characters or more: the summary would stay due and fail every sweep.
   const subject = snsSubject(`[auth0-sigma] ${level}: ${emailCount} more: `, [summary.title, summary.ruleId], 'detections');
@@ -45,7 +47,7 @@ export function buildSummaryMessage(summary: StormSummary, channels: Channel[]):
     [SNS_ATTRIBUTE_CHANNELS]: { DataType: 'String.Array', StringValue: JSON.stringify(channels) },
     'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
   };
-  const json = JSON.stringify({ summary: { rule: { id: summary.ruleId, title: summary.title, level: summary.level }, window: { start: summary.windowStart, end: summary.windowEnd }, total: summary.total, suppressed: summary.suppressed } });
+  const json = JSON.stringify({ summary: { rule: { id: summary.ruleId, title: summary.title, level: summary.level }, ...(summary.tenant === undefined ? {} : { tenant: summary.tenant }), window: { start: summary.windowStart, end: summary.windowEnd }, total: summary.total, suppressed: summary.suppressed } });
   return { subject, message: JSON.stringify({ default: json, email, sms }), attributes, email, sms };
 }
 

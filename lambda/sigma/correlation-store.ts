@@ -74,6 +74,8 @@ export interface OpenWindow {
   buckets: number;
   /** Epoch ms at which the window closes (end of its last bucket). */
   closeAt: number;
+  /** Several tenants in one store: the tenant whose correlator opened it (absent for a single tenant). */
+  tenant?: string;
 }
 
 export interface AddOptions {

@@ -48,6 +48,12 @@ export interface CorrelatorOptions {
    */
   storeRetries?: number;
   storeRetryDelayMs?: number;
+  /**
+   * Several tenants in one store (lambda/tenant-correlation.ts): the tenant this correlator's events come from.
+   * It is part of every group's identity (two tenants never share counts), is kept on the windows it opens and
+   * is recorded on its detections (`tenant`). Unset: keys exactly as a single-tenant deployment has them.
+   */
+  tenant?: string;
 }
 
 /** One correlation rule that could not use one event (or one closed window); the event's other rules went on. */
@@ -156,6 +162,7 @@ export class Correlator {
   readonly warnings: string[] = [];
 
   private readonly store: CorrelationStore;
+  private readonly tenant?: string;
 
   constructor(rules: RuleModel[], store: CorrelationStore, options: CorrelatorOptions = {}) {
     this.store = new TransientRetryStore(store, options.storeRetries ?? 3, options.storeRetryDelayMs ?? 100);
@@ -169,6 +176,7 @@ export class Correlator {
     }
     this.sweepBatch = options.sweepBatch ?? 200;
     this.onFailure = options.onFailure;
+    this.tenant = options.tenant;
     const accuracy = options.percentileAccuracy ?? 0.01;
     if (!(accuracy > 0 && accuracy < 0.5)) throw new CorrelationConfigError(`percentileAccuracy must be in (0, 0.5) (got ${accuracy})`);
     this.gamma = (1 + accuracy) / (1 - accuracy);
@@ -236,9 +244,10 @@ export class Correlator {
   /**
    * Evaluates every at-close window whose end is ≤ upTo (epoch ms; Infinity at end of input) and drops state
    * that expired by then (memory store). `scan` calls it as event time passes and with Infinity at the end; the
-   * Lambda's scheduled sweep calls it with the current time.
+   * Lambda's scheduled sweep calls it with the current time. `ownerOf`: with several tenants on one store, the
+   * correlator whose rules evaluate a window (lambda/tenant-correlation.ts); default this one.
    */
-  async closeWindows(upTo: number): Promise<Detection[]> {
+  async closeWindows(upTo: number, ownerOf: (window: OpenWindow) => Correlator | undefined = () => this): Promise<Detection[]> {
     const out: Detection[] = [];
     // Windows whose evaluation failed transiently stay open for the next call (the sweep's next run); they are
     // skipped for the rest of this one, so one failing window neither loops nor holds back the others.
@@ -247,12 +256,15 @@ export class Correlator {
       const due = (await this.store.dueWindows(upTo, this.sweepBatch + retryLater.size)).filter((w) => !retryLater.has(windowKey(w)));
       if (due.length === 0) break;
       for (const window of due) {
-        const corr = this.byId.get(window.correlationId);
+        // Several tenants share the store: a window is evaluated by its tenant's correlator (its rules, its
+        // counters); a window no correlator owns (its tenant or rule was removed) is completed unevaluated.
+        const owner = ownerOf(window);
+        const corr = owner?.byId.get(window.correlationId);
         try {
-          if (corr) out.push(...(await this.closeWindow(corr, window)));
+          if (owner && corr) out.push(...(await owner.closeWindow(corr, window)));
           await this.store.completeWindow(window);
         } catch (err) {
-          const failure = this.fail(corr?.rule.id ?? window.correlationId, 'state-error', err);
+          const failure = (owner ?? this).fail(corr?.rule.id ?? window.correlationId, 'state-error', err);
           if (failure.transient) retryLater.add(windowKey(window));
           // A permanent failure would fail the same way on every run: the window is dropped (logged, counted).
           else await this.store.completeWindow(window).catch(() => retryLater.add(windowKey(window)));
@@ -321,7 +333,7 @@ export class Correlator {
     const groups = new Map<string, { values: Scalar[]; indexes: number[] }>();
     for (const index of indexes) {
       const values = corr.groupFields.map((f) => firstValue(root, f.byRule[index] ?? f.fallback));
-      const key = groupKeyOf(values);
+      const key = this.tenant === undefined ? groupKeyOf(values) : tenantGroupKey(this.tenant, values);
       const entry = groups.get(key);
       if (entry) entry.indexes.push(index);
       else groups.set(key, { values, indexes: [index] });
@@ -403,6 +415,7 @@ export class Correlator {
       const window: OpenWindow = {
         correlationId: ref.correlationId, groupKey: ref.groupKey, group: groupRecord(corr, values),
         startBucket: bucket, buckets: k, closeAt: (bucket + k) * corr.bucketMs,
+        ...(this.tenant === undefined ? {} : { tenant: this.tenant }),
       };
       if (await this.store.tryOpenWindow(window, expiresAtMs)) this.counters.windowsOpened++;
       return undefined;
@@ -509,6 +522,7 @@ export class Correlator {
         log_ids: value.logIds,
       },
     };
+    if (this.tenant !== undefined) (detection as Detection & { tenant?: string }).tenant = this.tenant;
     // Group values that are the usual Auth0 fields fill the detection's summary fields for notifications.
     for (const [field, key] of SUMMARY_FIELDS) {
       const v = group[field];
@@ -725,6 +739,14 @@ function where(rule: RuleModel): string {
 }
 
 /** Event time: `data.date` (ISO 8601) in epoch ms; undefined when missing, unparsable or before 1970. */
+/**
+ * A group's identity within one tenant: `T` + the tenant as JSON + the group key. Never equal to a single-tenant
+ * key (those start with `[` or `#`), and distinct per tenant, so the same group values on two tenants are two groups.
+ */
+export function tenantGroupKey(tenant: string, values: readonly Scalar[]): string {
+  return `T${JSON.stringify(tenant)}${groupKeyOf(values)}`;
+}
+
 export function eventTime(event: NormalizedEvent): number | undefined {
   const date = event.data?.date;
   if (typeof date !== 'string') return undefined;

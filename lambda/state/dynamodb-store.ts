@@ -9,6 +9,8 @@
 //   W#<shard 0..n-1>                  <closeAt 16 digits>#<correlation id>#<group hash>#<start>
 //                                                             index of windows to evaluate at close (the sweep):
 //                                                             sorted by close time, deleted once evaluated
+//                                                             (tn = its tenant, with several tenants)
+// With several tenants the group hash is of a tenant-scoped group key (correlation.ts tenantGroupKey).
 // Delivery ledger and storm control (lambda/reliability, same table):
 //   N#<detection key>                 <destination>           notification record (claim, sent, suppressed)
 //   OUTBOX                            <detection key>         correlation detection not yet delivered everywhere
@@ -192,6 +194,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
         start: N(window.startBucket),
         nb: N(window.buckets),
         closeAt: N(window.closeAt),
+        ...(window.tenant === undefined ? {} : { tn: S(window.tenant) }),
         expiresAt: N(Math.ceil(Math.max(window.closeAt, this.clock()) / 1000) + this.indexRetention),
       },
     }));
@@ -376,5 +379,6 @@ function decodeWindow(item: Record<string, AttributeValue>): OpenWindow {
     startBucket: Number(item.start?.N),
     buckets: Number(item.nb?.N),
     closeAt: Number(item.closeAt?.N),
+    ...(item.tn?.S === undefined ? {} : { tenant: item.tn.S }),
   };
 }

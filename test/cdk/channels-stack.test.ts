@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type BuiltApp } from '../../lib/app';
 
@@ -16,17 +16,28 @@ const DEV_SOURCE = 'aws.partner/auth0.com/acme-dev-5678/auth0.logs';
 const ROOT = path.join(__dirname, '..', '..');
 const TEAMS_CHANNEL = '19:0123456789abcdef0123456789abcdef@thread.tacv2';
 
+// The feature flags `cdk synth` runs with, including `@aws-cdk/core:validateAgainstDefaultRules`, which makes
+// aws-cdk-lib's built-in CloudFormation validation fatal on error.
+const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+const VALIDATE = '@aws-cdk/core:validateAgainstDefaultRules';
+
 let work: string;
 let built: BuiltApp;
 let template: Template;
+let validationBefore: string | undefined;
 
 beforeAll(() => {
+  // test/helpers/jest-setup.ts turns the built-in validation off for the suite (about 4 s of WebAssembly start-up
+  // per test file); this file, the widest configuration, is where it runs, as `cdk synth` runs it.
+  validationBefore = process.env.CDK_VALIDATION;
+  delete process.env.CDK_VALIDATION;
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'sigma-channels-test-'));
   fs.mkdirSync(path.join(work, 'rules'));
   fs.copyFileSync(path.join(ROOT, 'rules', 'api_explorer_token_copy.yml'), path.join(work, 'rules', 'seed.yml'));
   const app = new App({
     outdir: path.join(work, 'cdk.out'),
     context: {
+      ...CDK_JSON_CONTEXT,
       tenants: [
         { name: 'prod', eventSourceName: SOURCE, auth0Domain: 'acme.eu.auth0.com', placeholders: { api_explorer_client_id: 'AbCdEf0123456789' } },
         { eventSourceName: DEV_SOURCE, minLevel: 'high', placeholders: { api_explorer_client_id: 'DevDevDev0000001' } },
@@ -53,6 +64,8 @@ beforeAll(() => {
 }, 300_000);
 
 afterAll(() => {
+  if (validationBefore === undefined) delete process.env.CDK_VALIDATION;
+  else process.env.CDK_VALIDATION = validationBefore;
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -210,4 +223,23 @@ test('cdk-nag AwsSolutions: no unsuppressed errors or warnings with every channe
   const nag = Match.stringLikeRegexp('AwsSolutions-.*');
   expect(annotations.findError('*', nag)).toEqual([]);
   expect(annotations.findWarning('*', nag)).toEqual([]);
+});
+
+describe('CloudFormation validation (aws-cdk-lib built-in, errors fatal as in cdk.json)', () => {
+  test('cdk.json makes validation errors fatal, and the synth above ran with it', () => {
+    expect(CDK_JSON_CONTEXT[VALIDATE]).toBe(true);
+    expect(built.stack.node.tryGetContext(VALIDATE)).toBe(true);
+    // Written whenever validation runs; an error would have failed the synth in beforeAll.
+    const report = fs.readFileSync(path.join(work, 'cdk.out', 'validation-report.json'), 'utf8');
+    expect(JSON.parse(report).pluginReports).toBeDefined();
+    expect(report).not.toMatch(/"severity":\s*"(error|fatal)"/i);
+  });
+
+  test('the same validation fails a synth whose template is invalid (so the synth above could fail)', () => {
+    const app = new App({ outdir: path.join(work, 'invalid.out'), context: { [VALIDATE]: true } });
+    const stack = new Stack(app, 'Invalid');
+    new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'not a number', NoSuchProperty: true } });
+    expect(() => app.synth()).toThrow(/ERROR NoSuchProperty: Additional properties are not allowed.*CloudFormation Validate/);
+    expect(fs.readFileSync(path.join(work, 'invalid.out', 'validation-report.json'), 'utf8')).toContain('VisibilityTimeout');
+  });
 });

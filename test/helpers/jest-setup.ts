@@ -9,7 +9,7 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 }) as typeof process.emitWarning;
 
 // aws-cdk-lib runs its built-in CloudFormation validation (a WebAssembly engine: about 4 s to start in every test
-// file, then 1-2 s per template) on each synth. Without the `@aws-cdk/core:validateAgainstDefaultRules` context,
-// which no test App sets, it only reports warnings, so it can fail no test: off for the suite. The one test that
-// asks for it (test/cdk/cfn-validation.test.ts) turns it back on, with errors fatal as cdk.json makes them.
+// file, then 1-2 s per template) on each synth. Without cdk.json's `@aws-cdk/core:validateAgainstDefaultRules`,
+// it only reports warnings, so it could fail no test: off for the suite. test/cdk/channels-stack.test.ts (the
+// widest configuration) turns it back on, with cdk.json's context, where errors are fatal.
 process.env.CDK_VALIDATION = 'false';

@@ -9,32 +9,15 @@ import { createSweepRuntime, runSweep, type SweepRuntime } from '../../lambda/sw
 import { loadRulesFromText } from '../../lambda/sigma/loader';
 import type { Detection, RuleSetModel } from '../../lambda/sigma/types';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
+import { fewLoginsRules } from './correlation-rule-fixtures';
 import { RecordingTelemetry, auth0Envelope, seedModel } from './detector-fixtures';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:Auth0Sigma-Topic';
 const BUS_ARN = 'arn:aws:events:eu-west-1:123456789012:event-bus/default';
 const CORRELATION_ID = '5e0c7d1a-2b9f-4c4e-9a51-0d6f3c2b7e11';
 
-// Test-only rules: users with fewer than 3 successful logins within 10 minutes of their first one. Decidable
-// only when the window has closed, so only the sweep can fire it.
-const RULES = `title: Successful login
-name: login_ok
-logsource: { product: auth0 }
-detection:
-  sel: { data.type: s }
-  condition: sel
-level: informational
----
-title: Few logins per user
-id: ${CORRELATION_ID}
-level: medium
-correlation:
-  type: event_count
-  rules: [login_ok]
-  group-by: [data.user_id]
-  timespan: 10m
-  condition: { lt: 3 }
-`;
+// Users with fewer than 3 successful logins within 10 minutes of their first one (only the sweep can fire it).
+const RULES = fewLoginsRules(CORRELATION_ID);
 
 const snsMock = mockClient(SNSClient);
 const ebMock = mockClient(EventBridgeClient);

@@ -1,96 +1,20 @@
 // Notification text is built from log fields an attacker controls (user names, user agents, client names,
 // IPs as sent, group values of correlations). Property tests over hostile detections: no control or invisible
 // characters, no HTML, no live attacker links, every field bounded, SMS within 140 ASCII characters, subject
-// within 100 printable ASCII characters, the whole SNS message within SNS's 256 KB.
+// within 100 printable ASCII characters, the whole SNS message within SNS's 256 KB. The detections and the
+// check are in notification-hardening-cases.ts; the 1,500-case run is notification-hardening.long.test.ts.
 
 import fc from 'fast-check';
 import { buildSnsMessage } from '../../lambda/notify/sns-message';
 import { safeBlock, safeLine, toAscii } from '../../lambda/notify/sanitize';
-import type { Detection, NormalizedEvent } from '../../lambda/sigma/types';
-import { hostileString, hostileValue, jsonObject } from './fuzz-arbitraries';
+import type { Detection } from '../../lambda/sigma/types';
+import { hostileString, hostileValue } from './fuzz-arbitraries';
+import { FORBIDDEN_IN_EMAIL, PRINTABLE_ASCII, assertHostileDetections } from './notification-hardening-cases';
 
-// C0/C1 controls except newline, DEL, zero-width, bidi controls, line/paragraph separators, BOM.
-const FORBIDDEN_IN_EMAIL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-const SNS_MAX_BYTES = 256 * 1024;
-
-const level = fc.constantFrom('informational', 'low', 'medium', 'high', 'critical') as fc.Arbitrary<Detection['rule']['level']>;
-const maybe = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
-
-const correlationInfo = fc.record({
-  type: fc.constant('event_count' as const),
-  group: fc.array(fc.tuple(fc.constantFrom('data.ip', 'data.user_name', 'data.user_id', '__proto__', 'x'), fc.oneof(hostileString, fc.integer(), fc.constant(null))), { maxLength: 4 })
-    .map((entries) => jsonObject(entries) as Record<string, string | number | null>),
-  value: fc.oneof(fc.integer(), fc.double()),
-  window: fc.record({ start: hostileString, end: hostileString }),
-  rules: fc.array(hostileString, { maxLength: 3 }),
-  log_ids: fc.array(hostileString, { maxLength: 12 }),
+test('hostile detections: subject, SMS, email and size bounds hold (300 cases)', () => {
+  assertHostileDetections(300);
 });
 
-/**
- * Everything a detection carries from the log is hostile. The rule's own text (id, title, tags) is written by
- * whoever may deploy rules; it gets nasty characters too, within a sane length (rule fields are not the
- * attacker's, and the loader is where their length would be bounded).
- */
-const ruleText = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.constantFrom('<b>x</b>', '\u202e', 'https://evil.example', '\r\nX'));
-const hostileDetection: fc.Arbitrary<Detection> = fc.record(
-  {
-    rule: fc.record({ id: ruleText, title: ruleText, level, tags: fc.array(ruleText, { maxLength: 4 }) }),
-    log_id: maybe(hostileString),
-    date: maybe(hostileString),
-    type: maybe(hostileString),
-    user_id: maybe(hostileString),
-    user_name: maybe(hostileString),
-    ip: maybe(hostileString),
-    client_id: maybe(hostileString),
-    client_name: maybe(hostileString),
-    matched: maybe(fc.array(fc.constantFrom('selection', 'filter'), { maxLength: 2 })),
-    field_values: maybe(fc.array(fc.tuple(hostileString, hostileValue), { maxLength: 25 }).map(jsonObject)),
-    correlation: maybe(correlationInfo),
-  },
-  { requiredKeys: ['rule'] },
-) as fc.Arbitrary<Detection>;
-
-const hostileEvent: fc.Arbitrary<NormalizedEvent> = fc
-  .record({ user_agent: hostileValue, tenant_name: hostileValue, hostname: hostileValue, date: hostileValue })
-  .map((data) => ({ data: data as Record<string, unknown> }));
-
-const domain = fc.constantFrom(undefined, 'acme.eu.auth0.com', 'acme.auth0.com');
-
-function checkMessage(detection: Detection, event: NormalizedEvent, auth0Domain: string | undefined): void {
-  const m = buildSnsMessage(detection, { event, auth0Domain });
-
-  // Subject: 1 to 99 printable ASCII characters (SNS: "less than 100 characters").
-  expect(m.subject.length).toBeGreaterThan(0);
-  expect(m.subject.length).toBeLessThan(100);
-  expect(m.subject).toMatch(PRINTABLE_ASCII);
-
-  // SMS: at most 140 plain ASCII characters (one GSM segment with room to spare), nothing invisible.
-  expect(m.sms.length).toBeLessThanOrEqual(140);
-  expect(m.sms).toMatch(PRINTABLE_ASCII);
-
-  // Email: no control/invisible characters, no markup, no live link except the dashboard's own.
-  expect(m.email).not.toMatch(FORBIDDEN_IN_EMAIL);
-  expect(m.email).not.toMatch(/[<>]/);
-  expect(m.email).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
-  for (const link of m.email.match(/https?:\/\/\S*/gi) ?? []) expect(link.startsWith('https://manage.auth0.com/dashboard/')).toBe(true);
-  // Every line bounded: values are cut to 300 code points, lists (rules, log ids, tags) to 600.
-  for (const line of m.email.split('\n')) expect(Array.from(line).length).toBeLessThanOrEqual(700);
-  expect(m.email.split('\n').length).toBeLessThanOrEqual(200);
-
-  // The whole publish fits SNS's limit.
-  const bytes = Buffer.byteLength(m.message, 'utf8') + Buffer.byteLength(m.subject, 'utf8') +
-    Object.entries(m.attributes).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v.StringValue ?? ''), 0);
-  expect(bytes).toBeLessThanOrEqual(SNS_MAX_BYTES);
-  // Attributes are what subscribers filter on: level must be the rule's level, verbatim.
-  expect(m.attributes.level.StringValue).toBe(detection.rule.level);
-  // `default` is valid JSON of a detection.
-  expect(JSON.parse(m.default)).toHaveProperty('rule.level', detection.rule.level);
-}
-
-test('hostile detections: subject, SMS, email and size bounds hold (1,500 cases)', () => {
-  fc.assert(fc.property(hostileDetection, hostileEvent, domain, (d, e, dom) => checkMessage(d, e, dom)), { numRuns: 1_500, seed: 42, endOnFailure: true });
-});
 
 test('forged lines: a CR/LF or U+2028 in a value never starts a new line of the email', () => {
   fc.assert(
