@@ -296,9 +296,10 @@ test('DynamoDB throttling and timeouts in the correlation store: retried events 
 test('the function timing out mid-batch: the retry sends what was not sent, once', async () => {
   const events = ['L1', 'L2', 'L3'].map((id) => auth0Envelope((seedEvent().detail as { data: Record<string, unknown> }).data, `${SEED_LOG.slice(0, -2)}${id}`));
   let hang = true;
+  const hung = hangSignal();
   // The second event's SNS publish never returns in the first attempt: the invocation times out there.
-  faults.sns = (d) => (hang && d.log_id?.endsWith('L2') && d.rule.id === SEED_RULE_ID ? HANG : undefined);
-  const timedOut = invokeAsLambdaOnce(events, 500);
+  faults.sns = (d) => (hang && d.log_id?.endsWith('L2') && d.rule.id === SEED_RULE_ID ? hung.hang() : undefined);
+  const timedOut = invokeAsLambdaOnce(events, hung.reached);
   await expect(timedOut).rejects.toThrow('Task timed out');
   hang = false;
   now += FUNCTION_TIMEOUT_MS + 60_000;
@@ -306,24 +307,31 @@ test('the function timing out mid-batch: the retry sends what was not sent, once
   expectExactlyOnce(['L1', 'L2', 'L3'].flatMap((id) => [keyOf(SEED_RULE_ID, `${SEED_LOG.slice(0, -2)}${id}`), keyOf(SECOND_RULE_ID, `${SEED_LOG.slice(0, -2)}${id}`)]));
 });
 
-async function invokeAsLambdaOnce(event: unknown, deadlineMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      runInvocation(coldStart(), event),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('Task timed out')), deadlineMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * The Lambda timeout, made deterministic: the invocation "times out" once it is stuck in the hung call, never
+ * earlier (a wall-clock deadline fired before the hang on a loaded machine and left the attempt running).
+ */
+async function invokeAsLambdaOnce(event: unknown, stuck: Promise<void>): Promise<void> {
+  await Promise.race([
+    runInvocation(coldStart(), event),
+    stuck.then(() => {
+      throw new Error('Task timed out');
+    }),
+  ]);
+}
+
+/** A publish that never returns, and a promise that settles when some call has reached it. */
+function hangSignal(): { hang: () => typeof HANG; reached: Promise<void> } {
+  let reach!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  return { hang: () => (reach(), HANG), reached };
 }
 
 test('a claim left by a timed-out attempt blocks a retry inside its lease, not one after it', async () => {
   let hang = true;
-  faults.sns = (d) => (hang && d.rule.id === SEED_RULE_ID ? HANG : undefined);
-  await expect(invokeAsLambdaOnce(seedEvent(), 300)).rejects.toThrow('Task timed out');
+  const hung = hangSignal();
+  faults.sns = (d) => (hang && d.rule.id === SEED_RULE_ID ? hung.hang() : undefined);
+  await expect(invokeAsLambdaOnce(seedEvent(), hung.reached)).rejects.toThrow('Task timed out');
   hang = false;
   now += 10_000; // well inside the lease: the outcome of the hung publish is unknown
   await expect(runInvocation(coldStart(), seedEvent())).rejects.toThrow(/claimed by another invocation/);
