@@ -8,8 +8,8 @@ import { clientOf, eventBridgeSdk, type ClientSource } from '../aws-clients';
 import type { DetectionItem, DetectionSink } from '../pipeline-types';
 import { DETECTION_DETAIL_TYPE, DETECTION_EVENT_SOURCE } from './constants';
 import { detectionJson } from './fit-detection';
-import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './retry';
-import { DeliveryError, errorText } from './delivery-error';
+import { DEFAULT_BACKOFF, retryFailedEntries, type BackoffOptions } from './retry';
+import { deliverBatches } from './delivery-error';
 
 export const MAX_ENTRIES_PER_CALL = 10;
 export const MAX_BYTES_PER_CALL = 256 * 1024;
@@ -35,22 +35,7 @@ export class EventBridgeNotifier implements DetectionSink {
 
   async deliver(items: DetectionItem[]): Promise<void> {
     const entries = items.map((item) => this.entry(item));
-    const failures: { ruleId: string; logId?: string; error: string; index: number }[] = [];
-    for (const batch of batchEntries(entries)) {
-      let failed: Map<number, string>;
-      try {
-        failed = await this.putWithRetry(batch.map((i) => entries[i]));
-      } catch (err) {
-        // A thrown call (throttled, network; the SDK has retried it) fails this batch only: the batches before
-        // it were delivered, and the ones after are still tried, so the ledger retries exactly what is missing.
-        failed = new Map(batch.map((_, k) => [k, errorText(err)]));
-      }
-      for (const [k, error] of failed) {
-        const item = items[batch[k]];
-        failures.push({ ruleId: item.detection.rule.id, logId: item.detection.log_id, error, index: batch[k] });
-      }
-    }
-    if (failures.length > 0) throw new DeliveryError(this.name, failures);
+    await deliverBatches(this.name, items, batchEntries(entries), (batch) => this.putWithRetry(batch.map((i) => entries[i])));
   }
 
   private entry(item: DetectionItem): PutEventsRequestEntry {
@@ -63,27 +48,22 @@ export class EventBridgeNotifier implements DetectionSink {
   }
 
   /** Returns the entries (index in `batch` → error) that still failed after every attempt. */
-  private async putWithRetry(batch: PutEventsRequestEntry[]): Promise<Map<number, string>> {
-    let pending = batch.map((_, i) => i);
-    const lastError = new Map<number, string>();
-    for (let attempt = 0; attempt < this.backoff.maxAttempts && pending.length > 0; attempt++) {
-      if (attempt > 0) await (this.backoff.sleep ?? sleep)(backoffDelay(attempt, this.backoff));
+  private putWithRetry(batch: PutEventsRequestEntry[]): Promise<Map<number, string>> {
+    return retryFailedEntries(batch.length, this.backoff, async (pending) => {
       // A thrown error (throttled call, network) has already been retried by the SDK: the caller fails the batch.
       const response = await clientOf(this.client).send(new (eventBridgeSdk().PutEventsCommand)({ Entries: pending.map((i) => batch[i]) }));
-      if (!response.FailedEntryCount) return new Map();
+      const failed = new Map<number, string>();
+      if (!response.FailedEntryCount) return failed;
       const results = response.Entries ?? [];
-      const stillFailing: number[] = [];
       pending.forEach((index, k) => {
         const result = results[k];
         // A result without an EventId is a failure even when ErrorCode is missing.
         if (!result || result.ErrorCode || !result.EventId) {
-          stillFailing.push(index);
-          lastError.set(index, `${result?.ErrorCode ?? 'NoResult'}: ${result?.ErrorMessage ?? ''}`.slice(0, 300));
-        } else lastError.delete(index);
+          failed.set(index, `${result?.ErrorCode ?? 'NoResult'}: ${result?.ErrorMessage ?? ''}`.slice(0, 300));
+        }
       });
-      pending = stillFailing;
-    }
-    return new Map(pending.map((i) => [i, lastError.get(i) ?? 'failed']));
+      return failed;
+    });
   }
 }
 

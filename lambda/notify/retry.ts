@@ -1,5 +1,5 @@
-// Exponential backoff with full jitter, for the retries the SDK does not do itself (EventBridge entries that
-// failed inside a successful PutEvents call).
+// Exponential backoff with full jitter, for the retries the SDK does not do itself (EventBridge entries or
+// Security Hub findings that failed inside a successful call).
 
 export interface BackoffOptions {
   /** Attempts in total, the first included. */
@@ -20,4 +20,24 @@ export function backoffDelay(attempt: number, options: BackoffOptions): number {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Sends `count` entries, then only the ones that failed inside a successful call, with backoff, until none fails
+ * or the attempts run out. `send` gets the pending indexes and returns the failed ones (index → error); a thrown
+ * error (already retried by the SDK) propagates. Returns the entries that still failed, with their last error.
+ */
+export async function retryFailedEntries(
+  count: number,
+  backoff: BackoffOptions,
+  send: (pending: number[]) => Promise<Map<number, string>>,
+): Promise<Map<number, string>> {
+  let pending = Array.from({ length: count }, (_, i) => i);
+  let failed = new Map<number, string>();
+  for (let attempt = 0; attempt < backoff.maxAttempts && pending.length > 0; attempt++) {
+    if (attempt > 0) await (backoff.sleep ?? sleep)(backoffDelay(attempt, backoff));
+    failed = await send(pending);
+    pending = pending.filter((i) => failed.has(i));
+  }
+  return failed;
 }

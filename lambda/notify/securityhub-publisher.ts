@@ -8,9 +8,9 @@ import type { AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-secu
 import { clientOf, securityHubSdk, type ClientSource } from '../aws-clients';
 import type { DetectionItem, DetectionSink } from '../pipeline-types';
 import type { Level } from '../sigma/types';
-import { DeliveryError, errorText } from './delivery-error';
+import { deliverBatches, errorText, failureOf, type DeliveryFailure } from './delivery-error';
 import { levelAtLeast } from './detection-text';
-import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './retry';
+import { DEFAULT_BACKOFF, retryFailedEntries, type BackoffOptions } from './retry';
 import { buildFinding } from './securityhub-finding';
 
 export const MAX_FINDINGS_PER_CALL = 100;
@@ -38,7 +38,7 @@ export class SecurityHubNotifier implements DetectionSink {
 
   async deliver(items: DetectionItem[]): Promise<void> {
     const now = new Date((this.options.clock ?? Date.now)());
-    const failures: { ruleId: string; logId?: string; error: string; index: number }[] = [];
+    const failures: DeliveryFailure[] = [];
     const selected = items.flatMap((item, index) => (levelAtLeast(item.detection.rule.level, this.options.minLevel) ? [index] : []));
     const findings = new Map<number, AwsSecurityFinding>();
     for (const index of selected) {
@@ -46,42 +46,24 @@ export class SecurityHubNotifier implements DetectionSink {
       try {
         findings.set(index, buildFinding(item.detection, { productArn: this.options.productArn, event: item.event, auth0Domain: this.options.auth0Domain, now }));
       } catch (err) {
-        failures.push({ ruleId: item.detection.rule.id, logId: item.detection.log_id, error: errorText(err), index });
+        failures.push(failureOf(items, index, errorText(err)));
       }
     }
     const indexes = [...findings.keys()];
-    for (let start = 0; start < indexes.length; start += MAX_FINDINGS_PER_CALL) {
-      const batch = indexes.slice(start, start + MAX_FINDINGS_PER_CALL);
-      let failed: Map<number, string>;
-      try {
-        failed = await this.importWithRetry(batch.map((i) => findings.get(i)!));
-      } catch (err) {
-        // A thrown call (throttled, access denied, Security Hub not enabled; the SDK has retried it) fails this
-        // batch only; the batches before it were imported.
-        failed = new Map(batch.map((_, k) => [k, errorText(err)]));
-      }
-      for (const [k, error] of failed) {
-        const item = items[batch[k]];
-        failures.push({ ruleId: item.detection.rule.id, logId: item.detection.log_id, error, index: batch[k] });
-      }
-    }
-    if (failures.length > 0) throw new DeliveryError(this.name, failures);
+    const batches: number[][] = [];
+    for (let start = 0; start < indexes.length; start += MAX_FINDINGS_PER_CALL) batches.push(indexes.slice(start, start + MAX_FINDINGS_PER_CALL));
+    await deliverBatches(this.name, items, batches, (batch) => this.importWithRetry(batch.map((i) => findings.get(i)!)), failures);
   }
 
   /** Returns the findings (index in `batch` → error) that still failed after every attempt. */
-  private async importWithRetry(batch: AwsSecurityFinding[]): Promise<Map<number, string>> {
-    let pending = batch.map((_, i) => i);
-    const lastError = new Map<number, string>();
-    for (let attempt = 0; attempt < this.backoff.maxAttempts && pending.length > 0; attempt++) {
-      if (attempt > 0) await (this.backoff.sleep ?? sleep)(backoffDelay(attempt, this.backoff));
+  private importWithRetry(batch: AwsSecurityFinding[]): Promise<Map<number, string>> {
+    return retryFailedEntries(batch.length, this.backoff, async (pending) => {
       const response = await clientOf(this.client).send(new (securityHubSdk().BatchImportFindingsCommand)({ Findings: pending.map((i) => batch[i]) }));
       if (!response.FailedCount) return new Map();
       // Failed findings are named by Id; a failed count without a usable list fails the whole attempt.
       const failedIds = new Map((response.FailedFindings ?? []).map((f) => [f.Id, `${f.ErrorCode ?? 'Failed'}: ${f.ErrorMessage ?? ''}`.slice(0, 300)]));
       const stillFailing = failedIds.size === 0 ? pending : pending.filter((i) => failedIds.has(batch[i].Id));
-      for (const i of stillFailing) lastError.set(i, failedIds.get(batch[i].Id) ?? `FailedCount ${response.FailedCount}`);
-      pending = stillFailing;
-    }
-    return new Map(pending.map((i) => [i, lastError.get(i) ?? 'failed']));
+      return new Map(stillFailing.map((i) => [i, failedIds.get(batch[i].Id) ?? `FailedCount ${response.FailedCount}`]));
+    });
   }
 }
