@@ -64,9 +64,17 @@ export class DetectionPipeline {
       telemetry.count('EvaluationErrors');
       telemetry.logger.error('rule evaluation failed', { log_id: boundedLogId(event.log_id), error: safeLine(errorText(err), 300) });
     }
-    const items: DetectionItem[] = matches
-      .filter((m) => m.rule.alerts)
-      .map((m) => ({ detection: buildDetection(m, event), event }));
+    const items: DetectionItem[] = [];
+    for (const m of matches) {
+      if (!m.rule.alerts) continue;
+      try {
+        items.push({ detection: buildDetection(m, event), event });
+      } catch (err) {
+        // Building one rule's detection is that rule's work: a failure there is contained to it, like matching.
+        telemetry.count('RuleEvaluationFailures', 1, { RuleId: m.rule.id });
+        telemetry.logger.warn('rule evaluation failed', { rule_id: m.rule.id, reason: `detection: ${safeLine(errorName(err), 100)}`, log_id: boundedLogId(event.log_id) });
+      }
+    }
     if (correlation) {
       // Every match, including rules with `alerts: false`: they feed correlations without notifying themselves.
       for (const detection of await correlation.observe(event, matches)) items.push({ detection });
@@ -164,6 +172,11 @@ function rawLogId(raw: unknown): string | undefined {
         ? ((detail as Record<string, unknown>).log_id as string)
         : undefined;
   return candidate === undefined ? undefined : safeLine(candidate, 80);
+}
+
+/** The class of an error, never its message (a message may quote the event). */
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
 }
 
 /** A log_id for a log line: bounded and on one line whatever the event carried (log lines are not for payloads). */
