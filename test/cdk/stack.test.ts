@@ -122,7 +122,7 @@ describe('function', () => {
     const code = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Code as { S3Key: string };
     const assetDir = path.join(assemblyDir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
     const files = fs.readdirSync(assetDir).sort();
-    expect(files).toEqual(['index.js', 'index.js.map', 'rules.json']);
+    expect(files).toEqual(['aws-sdk', 'index.js', 'index.js.map', 'rules.json']);
     expect(JSON.parse(fs.readFileSync(path.join(assetDir, 'rules.json'), 'utf8'))).toEqual(built.rules.model);
     const js = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
     // Minified: the code is a handful of very long lines (the few short ones are multi-line string literals).
@@ -130,10 +130,14 @@ describe('function', () => {
     // Not linked: Node.js would load the 1.3 MB map at every cold start under --enable-source-maps.
     expect(js).not.toContain('sourceMappingURL');
     expect(JSON.parse(fs.readFileSync(path.join(assetDir, 'index.js.map'), 'utf8')).mappings.length).toBeGreaterThan(1000);
-    // The SDK clients are bundled, not taken from the runtime (only the optional CRT signer stays a lazy require).
-    const external = [...js.matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((m) => m[1]);
-    expect([...new Set(external)]).toEqual(['@aws-sdk/signature-v4-crt']);
-    expect(js).toContain('SNSClient');
+    // The SDK clients are bundled beside index.js (aws-sdk/, loaded on first use), not taken from the runtime
+    // (only the optional CRT signer stays a lazy require); test/lambda/aws-clients.test.ts checks index.js has none.
+    const sdkDir = path.join(assetDir, 'aws-sdk');
+    expect(fs.readdirSync(sdkDir).filter((f) => f.endsWith('.js')).sort()).toEqual(['dynamodb.js', 'eventbridge.js', 'securityhub.js', 'sns.js']);
+    const sns = fs.readFileSync(path.join(sdkDir, 'sns.js'), 'utf8');
+    expect(sns).toContain('SNSClient');
+    const external = [...sns.matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((m) => m[1]);
+    expect([...new Set(external)].filter((m) => m !== '@aws-sdk/signature-v4-crt')).toEqual([]);
   });
 });
 
