@@ -162,7 +162,7 @@ app.synth();
   expect(functions).toHaveLength(1);
   const code = functions[0]!.Properties.Code as { S3Key: string };
   const asset = path.join(outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
-  expect(fs.readdirSync(asset).sort()).toEqual(['index.js', 'index.js.map', 'rules.json']);
+  expect(fs.readdirSync(asset).sort()).toEqual(['aws-sdk', 'index.js', 'index.js.map', 'rules.json']);
   expect((JSON.parse(fs.readFileSync(path.join(asset, 'rules.json'), 'utf8')) as { rules: { id: string }[] }).rules.map((r) => r.id)).toEqual(['0d1b7b1e-5a57-4f0e-9d55-4d6f3b2f0a11']);
   // The bundled handler runs: required from the asset, it evaluates an event against the rule set beside it.
   const probe = `const { handler } = require(${JSON.stringify(path.join(asset, 'index.js'))});
