@@ -102,7 +102,6 @@ export class CorrelationState extends Construct {
       environment: {
         ...props.sweepEnvironment,
         [ENV_CORRELATION_TABLE]: this.table.tableName,
-        NODE_OPTIONS: '--enable-source-maps',
       },
     });
     NagSuppressions.addResourceSuppressions(this.sweepFn, [RUNTIME_SUPPRESSION]);

@@ -270,8 +270,6 @@ export class SigmaDetector extends Construct {
       environment: {
         ...(props.environment ?? {}),
         ...this.notifyEnvironment(props),
-        // Stack traces in the logs point into the TypeScript sources through the bundled source map.
-        NODE_OPTIONS: '--enable-source-maps',
       },
     });
     // Lambda checks at creation that the role may send to the on-failure queue: create the policy first.

@@ -146,7 +146,6 @@ describe('the real bundle in a plain node process', () => {
       SIGMA_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:topic',
       SIGMA_DETECTION_BUS: BUS_ARN,
       POWERTOOLS_SERVICE_NAME: 'auth0-sigma',
-      NODE_OPTIONS: '--enable-source-maps',
     };
     return new Promise((resolve, reject) => {
       // cwd outside the repository: the bundle must not need node_modules.

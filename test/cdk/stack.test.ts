@@ -102,7 +102,6 @@ describe('function', () => {
           SIGMA_AUTH0_DOMAIN: 'acme.eu.auth0.com',
           POWERTOOLS_SERVICE_NAME: 'auth0-sigma',
           POWERTOOLS_METRICS_NAMESPACE: 'Auth0Sigma',
-          NODE_OPTIONS: '--enable-source-maps',
         },
       },
     });
