@@ -1,17 +1,14 @@
 // The heavy hostile cases through the real Lambda handler runtime (dynalite, mocked SNS and EventBridge), for
 // `npm run test:long`. Same contract as handler.test.ts.
 
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
 import type { DetectorRuntime } from '../../lambda/handler';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { RecordingTelemetry } from '../lambda/detector-fixtures';
 import { HOSTILE_CASES } from './corpus';
 import { expectCaseContained, hostileModel, hostileRuntime } from './handler-checks';
+import { mockSinks } from '../helpers/sink-mocks';
 
-const sns = mockClient(SNSClient);
-const eb = mockClient(EventBridgeClient);
+const { sns, eb, reset: resetSinks } = mockSinks();
 
 let local: LocalDynamo;
 let runtime: DetectorRuntime;
@@ -26,10 +23,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  sns.reset();
-  eb.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+  resetSinks();
 });
 
 const heavy = HOSTILE_CASES.map((c, index) => ({ c, index })).filter(({ c }) => c.heavy);

@@ -2,18 +2,15 @@
 // EventBridge mocked by aws-sdk-client-mock. Each case must leave the unrelated canary rule firing and delivered,
 // crash nothing, and put nothing attacker-written into a notification raw. Heavy cases: handler.long.test.ts.
 
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
 import type { DetectorRuntime } from '../../lambda/handler';
 import type { RuleSetModel } from '../../lambda/sigma/types';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { RecordingTelemetry } from '../lambda/detector-fixtures';
 import { HOSTILE_CASES } from './corpus';
 import { expectCaseContained, hostileModel, hostileRuntime } from './handler-checks';
+import { mockSinks } from '../helpers/sink-mocks';
 
-const sns = mockClient(SNSClient);
-const eb = mockClient(EventBridgeClient);
+const { sns, eb, reset: resetSinks } = mockSinks();
 
 let local: LocalDynamo;
 let model: RuleSetModel;
@@ -32,10 +29,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  sns.reset();
-  eb.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+  resetSinks();
 });
 
 const fast = HOSTILE_CASES.map((c, index) => ({ c, index })).filter(({ c }) => !c.heavy);

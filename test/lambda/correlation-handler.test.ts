@@ -5,7 +5,6 @@
 import * as path from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
 import { createRuntime, runInvocation, type DetectorRuntime } from '../../lambda/handler';
 import { CorrelationTableMissingError, createCorrelator } from '../../lambda/pipeline-correlation';
 import { loadFixtureFile, type FixtureTest } from '../../lambda/sigma/fixtures';
@@ -13,6 +12,7 @@ import { loadRules } from '../../lambda/sigma/loader';
 import type { Detection, RuleSetModel } from '../../lambda/sigma/types';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { ROOT, RecordingTelemetry, auth0Envelope, seedModel } from './detector-fixtures';
+import { mockSinks } from '../helpers/sink-mocks';
 
 const RULE_FILE = path.join(ROOT, 'rules', 'login', 'failed_logins_from_one_ip.yml');
 const FIXTURE_FILE = path.join(ROOT, 'rules', 'login', 'failed_logins_from_one_ip.test.yml');
@@ -21,8 +21,7 @@ const CORRELATION_ID = '062200e1-57a5-4d6c-b325-27bd67190183';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:Auth0Sigma-Topic';
 const BUS_ARN = 'arn:aws:events:eu-west-1:123456789012:event-bus/default';
 
-const snsMock = mockClient(SNSClient);
-const ebMock = mockClient(EventBridgeClient);
+const { sns: snsMock, eb: ebMock, reset: resetSinks } = mockSinks();
 
 let local: LocalDynamo;
 let model: RuleSetModel;
@@ -45,10 +44,7 @@ afterAll(async () => {
 let telemetry: RecordingTelemetry;
 
 beforeEach(() => {
-  snsMock.reset();
-  ebMock.reset();
-  snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+  resetSinks();
   telemetry = new RecordingTelemetry();
 });
 

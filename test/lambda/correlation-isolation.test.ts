@@ -7,12 +7,12 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
 import { createRuntime, runInvocation, type DetectorRuntime } from '../../lambda/handler';
 import { loadRulesFromText } from '../../lambda/sigma/loader';
 import type { Detection, RuleSetModel } from '../../lambda/sigma/types';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { RecordingTelemetry, auth0Envelope } from './detector-fixtures';
+import { mockSinks } from '../helpers/sink-mocks';
 
 const RULES = `
 title: Failed login (alerts on its own)
@@ -70,8 +70,7 @@ level: medium
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:Auth0Sigma-Topic';
 const BUS_ARN = 'arn:aws:events:eu-west-1:123456789012:event-bus/default';
-const snsMock = mockClient(SNSClient);
-const ebMock = mockClient(EventBridgeClient);
+const { sns: snsMock, eb: ebMock, reset: resetSinks } = mockSinks();
 
 let local: LocalDynamo;
 let model: RuleSetModel;
@@ -89,10 +88,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  snsMock.reset();
-  ebMock.reset();
-  snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+  resetSinks();
   telemetry = new RecordingTelemetry();
 });
 

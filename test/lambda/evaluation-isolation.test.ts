@@ -4,12 +4,12 @@
 
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
 import { createRuntime, runInvocation } from '../../lambda/handler';
 import { BUDGET_RULE_ID } from '../../lambda/sigma/budget';
 import { loadRules, loadRulesFromText } from '../../lambda/sigma/loader';
 import type { RuleSetModel } from '../../lambda/sigma/types';
 import { API_EXPLORER_CLIENT_ID, RecordingTelemetry, ROOT, SEED_RULE_FILE, SEED_RULE_ID, seedEvent } from './detector-fixtures';
+import { mockSinks } from '../helpers/sink-mocks';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:Auth0Sigma-Topic';
 const BUS_ARN = 'arn:aws:events:eu-west-1:123456789012:event-bus/default';
@@ -44,15 +44,11 @@ function modelWithBudget(regexBudget: number): RuleSetModel {
   return { ...seed.model, rules: [...seed.model.rules, ...extra.model.rules], options: { ...seed.model.options, regexBudget } };
 }
 
-const snsMock = mockClient(SNSClient);
-const ebMock = mockClient(EventBridgeClient);
+const { sns: snsMock, eb: ebMock, reset: resetSinks } = mockSinks();
 let telemetry: RecordingTelemetry;
 
 beforeEach(() => {
-  snsMock.reset();
-  ebMock.reset();
-  snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+  resetSinks();
   telemetry = new RecordingTelemetry();
 });
 

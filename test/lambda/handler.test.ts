@@ -2,28 +2,24 @@
 
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
 import { createRuntime, runInvocation, type DetectorRuntime } from '../../lambda/handler';
 import { DETECTION_DETAIL_TYPE, DETECTION_EVENT_SOURCE } from '../../lambda/notify/constants';
 import type { Detection } from '../../lambda/sigma/types';
 import { RecordingTelemetry, SEED_RULE_ID, auth0Envelope, seedEvent, seedModel } from './detector-fixtures';
+import { mockSinks } from '../helpers/sink-mocks';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:Auth0Sigma-Topic';
 const BUS_ARN = 'arn:aws:events:eu-west-1:123456789012:event-bus/default';
 const ENV = { SIGMA_TOPIC_ARN: TOPIC_ARN, SIGMA_DETECTION_BUS: BUS_ARN, SIGMA_AUTH0_DOMAIN: 'acme.eu.auth0.com' };
 
-const snsMock = mockClient(SNSClient);
-const ebMock = mockClient(EventBridgeClient);
+const { sns: snsMock, eb: ebMock, reset: resetSinks } = mockSinks();
 const model = seedModel();
 
 let telemetry: RecordingTelemetry;
 let runtime: DetectorRuntime;
 
 beforeEach(() => {
-  snsMock.reset();
-  ebMock.reset();
-  snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+  resetSinks();
   telemetry = new RecordingTelemetry();
   runtime = createRuntime(ENV, { model, telemetry, snsClient: new SNSClient({ region: 'eu-west-1' }), eventBridgeClient: new EventBridgeClient({ region: 'eu-west-1' }) });
 });

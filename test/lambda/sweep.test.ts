@@ -3,7 +3,6 @@
 
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
 import { createRuntime, runInvocation } from '../../lambda/handler';
 import { createSweepRuntime, runSweep, type SweepRuntime } from '../../lambda/sweep';
 import { loadRulesFromText } from '../../lambda/sigma/loader';
@@ -11,6 +10,7 @@ import type { Detection, RuleSetModel } from '../../lambda/sigma/types';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { fewLoginsRules } from './correlation-rule-fixtures';
 import { RecordingTelemetry, auth0Envelope, seedModel } from './detector-fixtures';
+import { mockSinks } from '../helpers/sink-mocks';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:Auth0Sigma-Topic';
 const BUS_ARN = 'arn:aws:events:eu-west-1:123456789012:event-bus/default';
@@ -19,8 +19,7 @@ const CORRELATION_ID = '5e0c7d1a-2b9f-4c4e-9a51-0d6f3c2b7e11';
 // Users with fewer than 3 successful logins within 10 minutes of their first one (only the sweep can fire it).
 const RULES = fewLoginsRules(CORRELATION_ID);
 
-const snsMock = mockClient(SNSClient);
-const ebMock = mockClient(EventBridgeClient);
+const { sns: snsMock, eb: ebMock, reset: resetSinks } = mockSinks();
 
 let local: LocalDynamo;
 let model: RuleSetModel;
@@ -38,10 +37,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  snsMock.reset();
-  ebMock.reset();
-  snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+  resetSinks();
 });
 
 function login(userId: string, date: string, logId: string): Record<string, unknown> {
