@@ -7,7 +7,7 @@ import { clientOf, snsSdk, type ClientSource } from '../aws-clients';
 import type { DetectionItem, DetectionSink } from '../pipeline-types';
 import type { Level } from '../sigma/types';
 import { buildChatNotification } from './chat-message';
-import { DeliveryError, errorText } from './delivery-error';
+import { deliverEach } from './delivery-error';
 import { levelAtLeast } from './detection-text';
 
 export interface ChatNotifierOptions {
@@ -26,17 +26,9 @@ export class ChatNotifier implements DetectionSink {
 
   async deliver(items: DetectionItem[]): Promise<void> {
     const selected = items.flatMap((item, index) => (levelAtLeast(item.detection.rule.level, this.options.minLevel) ? [index] : []));
-    // Every message is attempted even when one fails; then the failed ones are thrown (the ledger retries those).
-    const results = await Promise.allSettled(selected.map((index) => {
-      const item = items[index];
+    await deliverEach(this.name, items, selected, (item) => {
       const notification = buildChatNotification(item.detection, { event: item.event, auth0Domain: this.options.auth0Domain });
       return clientOf(this.client).send(new (snsSdk().PublishCommand)({ TopicArn: this.options.topicArn, Message: JSON.stringify(notification) }));
-    }));
-    const failures = results.flatMap((result, k) => {
-      if (result.status === 'fulfilled') return [];
-      const item = items[selected[k]];
-      return [{ ruleId: item.detection.rule.id, logId: item.detection.log_id, error: errorText(result.reason), index: selected[k] }];
     });
-    if (failures.length > 0) throw new DeliveryError(this.name, failures);
   }
 }

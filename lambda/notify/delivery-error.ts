@@ -50,3 +50,19 @@ export async function deliverBatches(
   }
   if (failures.length > 0) throw new DeliveryError(sink, failures);
 }
+
+/**
+ * Sends each item on its own (`indexes` into `items`), all attempted even when one fails, so one throttled publish
+ * does not hold back the others; then throws one DeliveryError naming the items that failed (the SDK has already
+ * retried throttling; the delivery ledger retries exactly those).
+ */
+export async function deliverEach(
+  sink: string,
+  items: readonly DetectionItem[],
+  indexes: readonly number[],
+  send: (item: DetectionItem) => Promise<unknown>,
+): Promise<void> {
+  const results = await Promise.allSettled(indexes.map(async (index) => send(items[index])));
+  const failures = results.flatMap((result, k) => (result.status === 'rejected' ? [failureOf(items, indexes[k], errorText(result.reason))] : []));
+  if (failures.length > 0) throw new DeliveryError(sink, failures);
+}
