@@ -11,9 +11,9 @@ module.exports = {
   transform: { '^.+\\.tsx?$': '<rootDir>/test/helpers/esbuild-transform.js' },
   // Two cores on the reference machine: jest's default (cores - 1) would run everything in one process.
   maxWorkers: 2,
-  // A worker that grew past this between two test files is replaced, so the CDK synths and big fixtures of one
-  // file do not add up over the run.
-  workerIdleMemoryLimit: '600MB',
+  // A worker whose heap grew past this between two test files is replaced, so what the modules of earlier files
+  // keep alive does not add up over the run.
+  workerIdleMemoryLimit: '350MB',
   testTimeout: 60000,
   setupFiles: ['<rootDir>/test/helpers/jest-setup.ts'],
 };

@@ -8,13 +8,22 @@ import { Command, CommanderError, Option } from 'commander';
 import { RuleError, formatDiagnostic } from '../lambda/sigma/diagnostics';
 import { EXIT_USAGE, UsageError, processIO, terminalSafeIO, type CliIO } from './cli/io';
 import { addPlaceholderOptions, addRulesOption } from './cli/rule-options';
-import { runCheck, type CheckOptions } from './cli/check';
-import { SCAN_FORMATS, runScan, type ScanOptions } from './cli/scan';
+import type { CheckOptions } from './cli/check';
+import { SCAN_FORMATS } from './cli/scan-formats';
+import type { ScanOptions } from './cli/scan';
 import { addAlertVolumeOptions } from './cli/alert-volume';
-import { runTestCommand } from './cli/test-command';
-import { runExplain, type ExplainOptions } from './cli/explain';
+import type { ExplainOptions } from './cli/explain';
 import { registerRedrive } from './cli/redrive';
-import { addScanLimitOptions, integerOption } from './cli/limits';
+import { addScanLimitOptions, byteSizeOption, integerOption } from './cli/limits';
+
+// A command's module (and what it imports: the rule engine, the fixture runner, the prefilter) is loaded when that
+// command runs, not at every start: `scan` starts without check's, test's and explain's code.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const checkCommand = (): typeof import('./cli/check') => require('./cli/check') as typeof import('./cli/check');
+const scanCommand = (): typeof import('./cli/scan') => require('./cli/scan') as typeof import('./cli/scan');
+const testCommand = (): typeof import('./cli/test-command') => require('./cli/test-command') as typeof import('./cli/test-command');
+const explainCommand = (): typeof import('./cli/explain') => require('./cli/explain') as typeof import('./cli/explain');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -59,7 +68,7 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   addPlaceholderOptions(check);
   check.addHelpText('after', '\nExamples:\n  auth0-sigma check\n  auth0-sigma check rules --set api_explorer_client_id=AbC123 --strict');
   check.action((paths: string[], opts: CheckOptions) => {
-    setExitCode(runCheck(io, withRulePaths(opts, paths)));
+    setExitCode(checkCommand().runCheck(io, withRulePaths(opts, paths)));
   });
 
   const scan = program
@@ -73,12 +82,20 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   addPlaceholderOptions(scan);
   addScanLimitOptions(scan);
   addAlertVolumeOptions(scan);
+  scan
+    .option(
+      '--threads <n>',
+      'threads scanning a regular NDJSON file (default: the available cores, at most 4); 1 scans on one thread, as stdin and pipes always are',
+      integerOption(1, 64),
+    )
+    // Test-only: small ranges put many of them in flight at once.
+    .addOption(new Option('--range-size <bytes>').argParser(byteSizeOption(1024, 1024 * 1024 * 1024)).hideHelp());
   scan.addHelpText(
     'after',
     '\nExamples:\n  auth0-sigma scan --set api_explorer_client_id=AbC123 logs.ndjson\n  auth0-sigma scan --format json export.json > detections.ndjson\n  cat logs.ndjson | auth0-sigma scan -',
   );
   scan.action(async (files: string[], opts: ScanOptions) => {
-    setExitCode(await runScan(io, opts, files));
+    setExitCode(await scanCommand().runScan(io, opts, files));
   });
 
   const test = program
@@ -89,7 +106,7 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   test.option('--config <file>', 'detection config file (auth0-sigma.yml): its rule sources, overrides and filters apply (placeholders: each fixture file\'s)');
   test.addHelpText('after', '\nExamples:\n  auth0-sigma test\n  auth0-sigma test rules/login');
   test.action(async (paths: string[], opts: { rules: string[]; config?: string }) => {
-    setExitCode(await runTestCommand(io, withRulePaths(opts, paths)));
+    setExitCode(await testCommand().runTestCommand(io, withRulePaths(opts, paths)));
   });
 
   const explain = program
@@ -108,7 +125,7 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   explain.action(async (paths: string[], opts: ExplainOptions) => {
     // The event file comes last, so rule paths can come first as in `check` and `test`.
     const eventFile = paths[paths.length - 1];
-    setExitCode(await runExplain(io, withRulePaths(opts, paths.slice(0, -1)), eventFile));
+    setExitCode(await explainCommand().runExplain(io, withRulePaths(opts, paths.slice(0, -1)), eventFile));
   });
 
   registerRedrive(program, io, setExitCode);

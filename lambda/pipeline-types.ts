@@ -21,6 +21,11 @@ export interface DetectionItem {
 export interface DetectionSink {
   readonly name: string;
   deliver(items: DetectionItem[]): Promise<void>;
+  /**
+   * Whether `deliver` would send anything for this detection (a sink with a level filter). When false, the
+   * exactly-once wrapper neither records it in the ledger nor charges its storm budget. Absent: every detection.
+   */
+  accepts?(detection: Detection): boolean;
 }
 
 /**
@@ -73,12 +78,19 @@ export type MetricName =
    * Correlation rules that could not use an event (or a closed window), by `Reason`: value-out-of-range (a
    * value_sum/value_avg value that cannot be stored) or state-error (the store failed); the other rules went on.
    */
-  | 'CorrelationFailures';
+  | 'CorrelationFailures'
+  /** Gauges of the sweep (lambda/state/state-size.ts): the state table's items and bytes (DescribeTable). */
+  | 'StateTableItems'
+  | 'StateTableBytes'
+  /** Gauge of the sweep: at-close windows waiting in the index, exact, in total and by `Tenant`. */
+  | 'CorrelationWindowsOpen';
 
 /** Logs and CloudWatch metrics, behind an interface so tests can record what was counted. */
 export interface Telemetry {
   readonly logger: LoggerLike;
   count(metric: MetricName, value?: number, dimensions?: Record<string, string>): void;
+  /** A level measured now (not a count of events): the dashboard graphs its maximum. */
+  gauge?(metric: MetricName, value: number, unit: 'Count' | 'Bytes', dimensions?: Record<string, string>): void;
   /** Called at the start of every invocation with the Lambda context (request id in every log line). */
   beginInvocation?(lambdaContext: unknown): void;
   /** Writes buffered metrics; called at the end of every invocation, success or failure. */

@@ -3,6 +3,7 @@
 // detections through the same sinks as the detector (SNS + EventBridge).
 // Evaluated windows are deleted from the table's window index, so a sweep that times out or fails is resumed by
 // the next run; the alert-once marker is a conditional write, so two overlapping sweeps never alert twice.
+// Every fifth minute it also publishes the state table's size for the dashboard (lambda/state/state-size.ts).
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -11,6 +12,9 @@ import { DetectionPipeline } from './pipeline';
 import { createCorrelator, reportCorrelationFailures } from './pipeline-correlation';
 import { createSinks } from './pipeline-sinks';
 import { createReliability, type Reliability } from './reliability/runtime';
+import { ENV_CORRELATION_TABLE } from './notify/constants';
+import { StateSizeProbe } from './state/state-size';
+import { lazyDynamoDbClient } from './aws-clients';
 import type { DeliveryGate, Telemetry } from './pipeline-types';
 import { loadBundledRuleSet } from './rules-bundle';
 import { CompiledRuleSet } from './sigma/ruleset';
@@ -41,6 +45,8 @@ export interface SweepRuntime {
   clock: () => number;
   /** Exactly-once delivery, the outbox and storm summaries (present when the state table is configured). */
   reliability?: Reliability;
+  /** Publishes the state table's size for the dashboard (present when the state table is configured). */
+  stateSize?: StateSizeProbe;
 }
 
 export interface SweepSummary {
@@ -70,8 +76,12 @@ export function createSweepRuntime(env: NodeJS.ProcessEnv = process.env, deps: S
   const sinks = perTenant?.sinks ?? (reliability ? reliability.wrapSinks(rawSinks) : rawSinks);
   const pipeline = perTenant?.router.pipelineFor(undefined) ?? new DetectionPipeline({ ruleSet: new CompiledRuleSet(model), sinks, telemetry, gate: deps.gate });
   const pipelineFor = perTenant ? (tenant: string | undefined) => (tenant === undefined ? undefined : perTenant.byTenant.get(tenant)) ?? pipeline : undefined;
+  const tableName = env[ENV_CORRELATION_TABLE];
+  const stateSize = tableName
+    ? new StateSizeProbe({ client: deps.dynamoDbClient ?? lazyDynamoDbClient(), tableName, tenants: tenants?.map((t) => t.name) })
+    : undefined;
   telemetry.logger.info('sweep ready', { correlations: model.rules.filter((r) => r.kind === 'correlation').length, sinks: sinks.map((s) => s.name), tenants: tenants?.length });
-  return { correlator, pipeline, pipelineFor, telemetry, clock, reliability };
+  return { correlator, pipeline, pipelineFor, telemetry, clock, reliability, stateSize };
 }
 
 /**
@@ -125,6 +135,8 @@ export async function runSweep(runtime: SweepRuntime, lambdaContext?: unknown): 
         firstError ??= err;
       }
     }
+    // After the work, whatever its outcome: the dashboard's state size (contained: never fails the run).
+    await runtime.stateSize?.publish(now, telemetry);
     telemetry.logger.info('sweep done', { ...summary, storeCalls });
     if (firstError !== undefined) throw firstError;
     return summary;

@@ -24,15 +24,23 @@ export class PowertoolsTelemetry implements Telemetry {
   }
 
   count(metric: MetricName, value = 1, dimensions?: Record<string, string>): void {
+    this.add(metric, MetricUnit.Count, value, dimensions);
+  }
+
+  gauge(metric: MetricName, value: number, unit: 'Count' | 'Bytes', dimensions?: Record<string, string>): void {
+    this.add(metric, unit === 'Bytes' ? MetricUnit.Bytes : MetricUnit.Count, value, dimensions);
+  }
+
+  private add(metric: MetricName, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number, dimensions?: Record<string, string>): void {
     if (!dimensions) {
-      this.metrics.addMetric(metric, MetricUnit.Count, value);
+      this.metrics.addMetric(metric, unit, value);
       return;
     }
-    // Dimensioned counts (per rule, per level, per sink) go out as their own EMF record, so the dimensions
-    // of one do not leak onto the invocation's other metrics.
+    // Dimensioned metrics (per rule, per level, per sink, per tenant) go out as their own EMF record, so the
+    // dimensions of one do not leak onto the invocation's other metrics.
     const single = this.metrics.singleMetric();
     single.addDimensions(dimensions);
-    single.addMetric(metric, MetricUnit.Count, value);
+    single.addMetric(metric, unit, value);
   }
 
   beginInvocation(lambdaContext: unknown): void {

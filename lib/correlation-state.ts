@@ -1,7 +1,8 @@
 // The state of correlation rules in the deployed app: one DynamoDB table (on demand, TTL, point-in-time recovery,
 // encrypted with the detector's customer-managed key) and the sweep, a function invoked every minute that closes
 // the at-close correlation windows whose end has passed and delivers their detections like the detector does.
-// Both functions may only UpdateItem/Query/PutItem/DeleteItem on this table and use the key through DynamoDB.
+// Both functions may only UpdateItem/Query/PutItem/DeleteItem on this table and use the key through DynamoDB; the
+// sweep may also DescribeTable it (the dashboard's state size).
 // Item layout and call counts: lambda/state/dynamodb-store.ts and docs/readme-parts/correlation.md.
 
 import * as path from 'node:path';
@@ -24,6 +25,8 @@ import type { SigmaDetector } from './sigma-detector';
 const SWEEP_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'sweep.ts');
 /** The table's item operations the correlation store (and the reserved notification records) use: nothing else. */
 export const STATE_TABLE_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'];
+/** The sweep alone may also read the table's size (ItemCount, TableSizeBytes) for the dashboard. */
+export const STATE_TABLE_DESCRIBE_ACTION = 'dynamodb:DescribeTable';
 /** Windows close on the minute: a sweep every minute delays an at-close detection by at most about a minute. */
 export const SWEEP_RATE = Duration.minutes(1);
 export const SWEEP_TIMEOUT = Duration.seconds(60);
@@ -87,6 +90,12 @@ export class CorrelationState extends Construct {
       detectionBus: props.detectionBus,
     });
     this.grantState(this.sweepRole, region);
+    // The dashboard's state size (lambda/state/state-size.ts): the table's item count and bytes; the sweep only.
+    this.sweepRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'DescribeStateTable',
+      actions: [STATE_TABLE_DESCRIBE_ACTION],
+      resources: [this.table.tableArn],
+    }));
 
     this.sweepFn = new nodejs.NodejsFunction(this, 'SweepFunction', {
       ...bundledFunctionProps(SWEEP_ENTRY, props.rulesFile, props.runtime),

@@ -50,22 +50,25 @@ export interface DetectorDashboardProps {
   readonly dashboardName?: string;
 }
 
-/** A count the detector emits through Powertools (dimension `service` always, `extra` for dimensioned counts). */
-export function detectorMetric(metricName: string, extra: Record<string, string> = {}, label?: string): cloudwatch.Metric {
+/**
+ * A metric the detector or the sweep emits through Powertools (dimension `service` always, `extra` for
+ * dimensioned ones): counts are summed, gauges (a level measured now, like the state size) graphed at their maximum.
+ */
+export function detectorMetric(metricName: string, extra: Record<string, string> = {}, label?: string, statistic: 'Sum' | 'Maximum' = 'Sum'): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
     dimensionsMap: { service: SERVICE_NAME, ...extra },
-    statistic: 'Sum',
+    statistic,
     period: PERIOD,
     label,
   });
 }
 
-/** Every series of a dimensioned count, whatever its values (rule ids, sinks): a CloudWatch search expression. */
-export function detectorSearch(metricName: string, dimension: string, label: string): cloudwatch.MathExpression {
+/** Every series of a dimensioned metric, whatever its values (rule ids, sinks, tenants): a CloudWatch search expression. */
+export function detectorSearch(metricName: string, dimension: string, label: string, statistic: 'Sum' | 'Maximum' = 'Sum'): cloudwatch.MathExpression {
   return new cloudwatch.MathExpression({
-    expression: `SEARCH('{${METRICS_NAMESPACE},${dimension},service} MetricName="${metricName}"', 'Sum', ${PERIOD.toSeconds()})`,
+    expression: `SEARCH('{${METRICS_NAMESPACE},${dimension},service} MetricName="${metricName}"', '${statistic}', ${PERIOD.toSeconds()})`,
     usingMetrics: {},
     label,
     period: PERIOD,
@@ -170,6 +173,18 @@ export class DetectorDashboard extends Construct {
           props.stateTable.metricConsumedReadCapacityUnits({ period: PERIOD, statistic: 'Sum', label: 'read units' }),
         ], HALF),
       );
+      // Published by the sweep every 5 minutes (lambda/state/state-size.ts): without a sweep, nothing measures them.
+      if (props.sweepFunction) {
+        this.dashboard.addWidgets(
+          graph('Correlation state size (whole table; DynamoDB refreshes it about every 6 hours)', [
+            detectorMetric('StateTableItems', {}, 'items', 'Maximum'),
+          ], HALF, { right: [detectorMetric('StateTableBytes', {}, 'bytes', 'Maximum')] }),
+          graph('At-close correlation windows waiting for the sweep (exact)', [
+            detectorMetric('CorrelationWindowsOpen', {}, 'all tenants', 'Maximum'),
+            detectorSearch('CorrelationWindowsOpen', 'Tenant', 'tenant', 'Maximum'),
+          ], HALF),
+        );
+      }
     }
   }
 

@@ -100,10 +100,12 @@ export interface SigmaDetectorProps {
    */
   readonly stateTable?: boolean;
   /**
-   * Storm control (lambda/reliability/storm.ts): a notification budget per rule, window, level and channel, and
-   * one summary per rule when a window ends. Needs the state table and the sweep (which sends the summaries), so
-   * turning it on creates both. With the state table, notifications are exactly-once in any case.
-   * @default true when the rule set has correlation rules (the table and the sweep exist anyway), false otherwise
+   * Storm control (lambda/reliability/storm.ts): a notification budget per rule, window, level and channel
+   * (email, SMS, chat cards), and one summary per rule when a window ends. Needs the state table and the sweep
+   * (which sends the summaries), so turning it on creates both. With the state table, notifications are
+   * exactly-once in any case.
+   * @default true when the rule set has correlation rules (the table and the sweep exist anyway) or a chat channel
+   * is configured (a storm must not flood the channel: docs/channels.md#storm-control-in-chat), false otherwise
    */
   readonly stormControl?: boolean;
   /**
@@ -213,7 +215,7 @@ export class SigmaDetector extends Construct {
     if (props.chat) this.chat = new ChatChannels(this, 'Chat', { key: this.key, slack: props.chat.slack, teams: props.chat.teams });
 
     const correlations = countCorrelationRules(props.rulesFile);
-    const stormControl = props.stormControl ?? correlations > 0;
+    const stormControl = props.stormControl ?? (correlations > 0 || props.chat !== undefined);
     // Fails synth on a bad budget override, with the message saying which key is wrong.
     if (props.notificationBudgets !== undefined) parseStormConfig(props.notificationBudgets, 'notificationBudgets');
 

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { Detection } from '../../lambda/sigma/types';
 import { integerOption } from './limits';
 import { printable } from './io';
+import { parseIsoTime } from '../../lambda/sigma/iso-time';
 
 export const DEFAULT_NOISY_THRESHOLD = 20;
 /** Detections without a usable date are counted under this day. */
@@ -50,11 +51,20 @@ export interface AlertVolumeSummary {
   noisy: string[];
 }
 
+const DAY_MS = 86_400_000;
+// The last day computed: detections mostly come in log order, so most fall on the day before them.
+let lastDayStart = NaN;
+let lastDay = '';
+
 /** The UTC day of an ISO date, or undefined when it is not one. */
 function dayOf(date: unknown): string | undefined {
   if (typeof date !== 'string' || date.length > 64) return undefined;
-  const t = Date.parse(date);
-  return Number.isFinite(t) ? new Date(t).toISOString().slice(0, 10) : undefined;
+  const t = parseIsoTime(date);
+  if (!Number.isFinite(t)) return undefined;
+  if (t >= lastDayStart && t < lastDayStart + DAY_MS) return lastDay;
+  lastDayStart = t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
+  lastDay = new Date(lastDayStart).toISOString().slice(0, 10);
+  return lastDay;
 }
 
 /** Counts detections by rule and day; one per detection emitted. Memory: rules × days. */

@@ -9,7 +9,7 @@ import { formatDiagnostic, compareDiagnostics } from '../../lambda/sigma/diagnos
 import { mergePlaceholders, parsePlaceholderAssignments, type PlaceholderValues } from '../../lambda/sigma/placeholders';
 import type { Diagnostic } from '../../lambda/sigma/types';
 import { lintRuleSet } from './lint';
-import { UsageError, displayPath, resolvePath, type CliIO } from './io';
+import { UsageError, displayPath, formatCount, resolvePath, type CliIO } from './io';
 import { integerOption } from './limits';
 import { DEFAULT_REGEX_BUDGET } from '../../lambda/sigma/budget';
 
@@ -40,7 +40,7 @@ export function addPlaceholderOptions(cmd: Command): Command {
     .option('--config <file>', 'detection config file (auth0-sigma.yml): rule sources, placeholders, overrides, filters')
     .option('--set <name=value>', 'placeholder value (repeat a name for a list of values, which OR); overrides --config', collect, [])
     .option('--regex-value-cap <n>', 'longest value (in UTF-16 units) a |re regex runs on, 16 to 1048576; longer values are cut (default 4096)', integerOption(16, 1_048_576))
-    .option('--regex-budget <steps>', `regex work one event may use across all rules (value length x pattern size); past it the event's remaining regex checks are skipped and the built-in "evaluation budget exceeded" rule fires (default ${DEFAULT_REGEX_BUDGET.toLocaleString('en-US')})`);
+    .option('--regex-budget <steps>', `regex work one event may use across all rules (value length x pattern size); past it the event's remaining regex checks are skipped and the built-in "evaluation budget exceeded" rule fires (default ${formatCount(DEFAULT_REGEX_BUDGET)})`);
 }
 
 /** `--regex-budget`: a positive whole number of steps (digits, `_` or `,` separators allowed), else a usage error. */

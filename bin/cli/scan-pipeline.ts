@@ -41,6 +41,23 @@ export interface MalformedItem {
   message: string;
 }
 
+/**
+ * What one part of a file scanned elsewhere (a worker of the parallel scan, parallel-scan.ts) adds to the summary:
+ * plain data, line numbers relative to the part's first line.
+ */
+export interface PartSummary {
+  itemsRead: number;
+  malformedCount: number;
+  eventsEvaluated: number;
+  /** The part's first malformed items (at most MALFORMED_REPORT_LIMIT). */
+  malformed: { line: number; message: string }[];
+  /** Per rule id, in the order first seen: failure count and [reason, count] in the order first seen. */
+  failures: [string, number, [string, number][]][];
+  budgetExceededEvents: number;
+  /** Indexes of the tracked fields seen so far (the same rules give the same fields in the same order). */
+  seenFields: number[];
+}
+
 /** How many malformed items are reported one by one; the rest are only counted. */
 export const MALFORMED_REPORT_LIMIT = 10;
 
@@ -92,6 +109,11 @@ export class ScanPipeline {
   private unseen: TrackedField[];
   private readonly fieldsByRule: { rule: RuleModel; fields: TrackedField[] }[];
   private queue: ObservedEvent[] = [];
+  /**
+   * Set by a worker of the parallel scan: events with matches go here (with their line) instead of to detections
+   * and observers, which the main thread runs, in file order, on what the workers send back.
+   */
+  matchedSink: ((matches: readonly RuleMatch[], line: number) => void) | undefined;
 
   constructor(
     private readonly ruleSet: CompiledRuleSet,
@@ -128,6 +150,15 @@ export class ScanPipeline {
     if (this.unseen.length > 0) this.markSeenFields(event);
     const matches = this.ruleSet.match(event, this.report);
     if (this.report.failures.length > 0) this.recordFailures();
+    if (this.matchedSink) {
+      if (matches.length > 0) this.matchedSink(matches, line);
+      return;
+    }
+    this.processMatches(event, matches);
+  }
+
+  /** What follows matching: detections of the rules that alert, and the event queued for the observers that want it. */
+  processMatches(event: NormalizedEvent, matches: readonly RuleMatch[]): void {
     for (let i = 0; i < matches.length; i++) {
       const match = matches[i];
       if (match.rule.alerts) this.output(buildDetection(match, event));
@@ -164,6 +195,46 @@ export class ScanPipeline {
   async finish(): Promise<void> {
     await this.flush();
     for (const observer of this.observers) this.outputAll(await observer.end());
+  }
+
+  /** The summary figures gathered since the last call (a worker's part of a file), which are then reset. */
+  takePartSummary(): PartSummary {
+    const summary: PartSummary = {
+      itemsRead: this.itemsRead,
+      malformedCount: this.malformedCount,
+      eventsEvaluated: this.eventsEvaluated,
+      malformed: this.malformedShown.map(({ line, message }) => ({ line, message })),
+      failures: [...this.failuresByRule].map(([id, { count, reasons }]) => [id, count, [...reasons]]),
+      budgetExceededEvents: this.budgetExceededEvents,
+      seenFields: this.fields.flatMap((f, i) => (f.seen ? [i] : [])),
+    };
+    this.itemsRead = 0;
+    this.malformedCount = 0;
+    this.eventsEvaluated = 0;
+    this.malformedShown.length = 0;
+    this.failuresByRule.clear();
+    this.budgetExceededEvents = 0;
+    return summary;
+  }
+
+  /** Adds a part's figures, in file order; `lineOffset` turns its line numbers into the file's. */
+  addPartSummary(part: PartSummary, source: string, lineOffset: number): void {
+    this.itemsRead += part.itemsRead;
+    this.eventsEvaluated += part.eventsEvaluated;
+    for (const { line, message } of part.malformed) this.malformed(source, line + lineOffset, message);
+    // Only the first malformed items were sent; the rest are counted (malformed() counted the ones sent).
+    this.malformedCount += part.malformedCount - part.malformed.length;
+    this.budgetExceededEvents += part.budgetExceededEvents;
+    for (const [ruleId, count, reasons] of part.failures) {
+      let entry = this.failuresByRule.get(ruleId);
+      if (!entry) this.failuresByRule.set(ruleId, (entry = { count: 0, reasons: new Map() }));
+      entry.count += count;
+      for (const [reason, n] of reasons) entry.reasons.set(reason, (entry.reasons.get(reason) ?? 0) + n);
+    }
+    if (this.unseen.length > 0 && part.seenFields.length > 0) {
+      for (const i of part.seenFields) this.fields[i].seen = true;
+      this.unseen = this.unseen.filter((f) => !f.seen);
+    }
   }
 
   /** Per rule, the fields it reads that never appeared in any event (rules with none are left out). */

@@ -1,5 +1,5 @@
-// The parts of the DynamoDB client package the state store, ledger and storm control use, loaded through
+// The parts of the DynamoDB client package the state store, ledger, storm control and state size use, loaded through
 // lambda/aws-clients.ts on first use (bundled apart from index.js: lib/lambda-bundle-options.ts).
 export {
-  ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand,
+  ConditionalCheckFailedException, DeleteItemCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';

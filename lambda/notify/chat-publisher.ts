@@ -5,7 +5,7 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { clientOf, snsSdk, type ClientSource } from '../aws-clients';
 import type { DetectionItem, DetectionSink } from '../pipeline-types';
-import type { Level } from '../sigma/types';
+import type { Detection, Level } from '../sigma/types';
 import { buildChatNotification } from './chat-message';
 import { deliverEach } from './delivery-error';
 import { levelAtLeast } from './detection-text';
@@ -24,8 +24,12 @@ export class ChatNotifier implements DetectionSink {
     private readonly options: ChatNotifierOptions,
   ) {}
 
+  accepts(detection: Detection): boolean {
+    return levelAtLeast(detection.rule.level, this.options.minLevel);
+  }
+
   async deliver(items: DetectionItem[]): Promise<void> {
-    const selected = items.flatMap((item, index) => (levelAtLeast(item.detection.rule.level, this.options.minLevel) ? [index] : []));
+    const selected = items.flatMap((item, index) => (this.accepts(item.detection) ? [index] : []));
     await deliverEach(this.name, items, selected, (item) => {
       const notification = buildChatNotification(item.detection, { event: item.event, auth0Domain: this.options.auth0Domain });
       return clientOf(this.client).send(new (snsSdk().PublishCommand)({ TopicArn: this.options.topicArn, Message: JSON.stringify(notification) }));

@@ -5,7 +5,7 @@
 
 import type { DetectionItem, DetectionSink } from '../pipeline-types';
 import { detectionKey, type DeliveryLedger } from './ledger';
-import { CHANNELS, type Channel, type StormControl } from './storm';
+import { BUDGET_CHANNELS, type Channel, type StormControl } from './storm';
 
 /** Another invocation holds a live claim on some items: fail, so Lambda retries once the lease has expired. */
 export class ClaimHeldError extends Error {
@@ -31,7 +31,7 @@ export interface ExactlyOnceStats {
 }
 
 export interface ExactlyOnceSinkOptions {
-  /** Storm control (SNS only: EventBridge receives every detection). */
+  /** Storm control (SNS and chat, each its own scope: EventBridge and Security Hub receive every detection). */
   storm?: StormControl;
 }
 
@@ -64,6 +64,8 @@ export class ExactlyOnceSink implements DetectionSink {
   }
 
   private async deliverOne(item: DetectionItem, key: string): Promise<Outcome> {
+    // Below the sink's minimum level: nothing to send, so nothing to record and no budget to charge.
+    if (this.inner.accepts && !this.inner.accepts(item.detection)) return 'ignored';
     const claim = await this.ledger.claim(key, this.name);
     if (claim.state === 'done') {
       this.stats.duplicates++;
@@ -71,7 +73,7 @@ export class ExactlyOnceSink implements DetectionSink {
     }
     if (claim.state === 'held') return 'held';
     try {
-      let channels: readonly Channel[] | undefined = claim.channels?.filter((c): c is Channel => (CHANNELS as readonly string[]).includes(c));
+      let channels: readonly Channel[] | undefined = claim.channels?.filter((c): c is Channel => (BUDGET_CHANNELS as readonly string[]).includes(c));
       if (this.options.storm && channels === undefined) {
         // Decided once per detection and recorded on the claim: a retry must not charge the budget again.
         channels = (await this.options.storm.admit(item.detection)).channels;
@@ -100,4 +102,4 @@ export class ExactlyOnceSink implements DetectionSink {
   }
 }
 
-type Outcome = 'sent' | 'duplicate' | 'suppressed' | 'held';
+type Outcome = 'sent' | 'duplicate' | 'suppressed' | 'held' | 'ignored';

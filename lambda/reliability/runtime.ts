@@ -1,11 +1,13 @@
-// The reliability layer as the detector and the sweep use it: every sink wrapped exactly-once (SNS also storm
-// controlled), the correlation stage made retry-safe, and the sweep's extra work (outbox, storm summaries).
+// The reliability layer as the detector and the sweep use it: every sink wrapped exactly-once (SNS and chat also
+// storm controlled), the correlation stage made retry-safe, and the sweep's extra work (outbox, storm summaries).
 // Built from the environment the construct sets; see docs/reliability.md for the design.
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { lazyDynamoDbClient, lazySnsClient } from '../aws-clients';
 import { ENV_CORRELATION_TABLE, ENV_TOPIC_ARN } from '../notify/constants';
+import { ENV_CHAT_TOPIC_ARN } from '../notify/channel-constants';
+import { ChatSummarySender } from '../notify/chat-summary';
 import { detectionJson } from '../notify/fit-detection';
 import type { CorrelationStage, DetectionItem, DetectionSink, LoggerLike } from '../pipeline-types';
 import type { RuleMatch } from '../sigma/ruleset';
@@ -13,7 +15,7 @@ import type { Detection, NormalizedEvent } from '../sigma/types';
 import { reportCorrelationFailures } from '../pipeline-correlation';
 import { ExactlyOnceSink } from './exactly-once-sink';
 import { DEFAULT_LEASE_MS, DeliveryLedger, detectionKey, ENV_LEDGER_LEASE_MS } from './ledger';
-import { ENV_NOTIFICATION_BUDGETS, parseStormConfig, StormControl, type FlushResult } from './storm';
+import { ENV_NOTIFICATION_BUDGETS, parseStormConfig, STORM_SCOPES, StormControl, type FlushResult } from './storm';
 import { SnsSummarySender } from './summary-message';
 
 /** Stored per detection in the outbox: small enough for DynamoDB's 400 KB item limit. */
@@ -37,6 +39,8 @@ export class Reliability {
     /** Storm control; undefined when it is off (no sweep to send the window summaries). */
     readonly storm?: StormControl,
     private readonly logger?: LoggerLike,
+    /** Storm control of the chat cards (its own budgets and summaries); with storm control and a chat topic. */
+    readonly chatStorm?: StormControl,
   ) {}
 
   /** A new claim owner per invocation: a retry in a warm container must not think it holds the old claims. */
@@ -44,9 +48,16 @@ export class Reliability {
     this.ledger.newOwner();
   }
 
-  /** Exactly-once per destination; the SNS sink also gets storm control (EventBridge receives everything). */
+  /**
+   * Exactly-once per destination; the SNS and chat sinks also get storm control, each its own budgets
+   * (EventBridge and Security Hub receive everything).
+   */
   wrapSinks(sinks: readonly DetectionSink[]): DetectionSink[] {
-    return sinks.map((sink) => new ExactlyOnceSink(sink, this.ledger, sink.name === 'sns' && this.storm ? { storm: this.storm } : {}));
+    const stormOf = (name: string): StormControl | undefined => (name === 'sns' ? this.storm : name === 'chat' ? this.chatStorm : undefined);
+    return sinks.map((sink) => {
+      const storm = stormOf(sink.name);
+      return new ExactlyOnceSink(sink, this.ledger, storm ? { storm } : {});
+    });
   }
 
   /**
@@ -119,9 +130,25 @@ export class Reliability {
     return done;
   }
 
-  /** Sweep: one summary per rule whose notification budget ran out in a window that has ended. */
+  /**
+   * Sweep: one summary per rule whose notification budget ran out in a window that has ended (email/SMS, then
+   * chat). Both are tried; the first failure is thrown after.
+   */
   async flushSummaries(now: number): Promise<FlushResult> {
-    return this.storm ? this.storm.flushSummaries(now) : { sent: [], pending: 0 };
+    const result: FlushResult = { sent: [], pending: 0 };
+    let firstError: unknown;
+    for (const storm of [this.storm, this.chatStorm]) {
+      if (!storm) continue;
+      try {
+        const flushed = await storm.flushSummaries(now);
+        result.sent.push(...flushed.sent);
+        result.pending += flushed.pending;
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+    return result;
   }
 }
 
@@ -146,6 +173,11 @@ export function createReliability(env: NodeJS.ProcessEnv, deps: ReliabilityDepen
   if (budgets === undefined) return new Reliability(ledger, undefined, logger);
   const topicArn = env[ENV_TOPIC_ARN];
   const sender = topicArn ? new SnsSummarySender(deps.snsClient ?? lazySnsClient(), topicArn) : undefined;
-  const storm = new StormControl({ client, tableName, config: parseStormConfig(budgets), clock: deps.clock, sender, ledger });
-  return new Reliability(ledger, storm, logger);
+  const config = parseStormConfig(budgets);
+  const storm = new StormControl({ client, tableName, config, clock: deps.clock, sender, ledger });
+  const chatTopicArn = env[ENV_CHAT_TOPIC_ARN];
+  const chatStorm = chatTopicArn
+    ? new StormControl({ client, tableName, config, clock: deps.clock, sender: new ChatSummarySender(deps.snsClient ?? lazySnsClient(), chatTopicArn), ledger, scope: STORM_SCOPES.chat })
+    : undefined;
+  return new Reliability(ledger, storm, logger, chatStorm);
 }

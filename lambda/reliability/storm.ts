@@ -1,8 +1,12 @@
 // Storm control: an attack can produce thousands of detections of one rule in minutes. Each rule has a
 // notification budget per time window, per level and per channel (email, SMS; SMS stricter: it pages people
-// and costs money). Past the budget a detection still goes to EventBridge and is counted, and when the window
-// ends the scheduled sweep sends one summary per rule: "N more detections of <rule> between <start> and <end>".
-// Defaults and reasoning: docs/reliability.md.
+// and costs money; chat: a channel flooded with cards is unreadable and Slack rate-limits posts). Past the budget
+// a detection still goes to EventBridge (and Security Hub) and is counted, and when the window ends the scheduled
+// sweep sends one summary per rule: "N more detections of <rule> between <start> and <end>".
+// Defaults and reasoning: docs/reliability.md, docs/channels.md#storm-control-in-chat.
+//
+// Two scopes, each its own counters and summaries: `sns` (email and SMS, decided together for the one SNS
+// message) and `chat` (the chat cards, counted only for detections at or above the chat minimum level).
 //
 // Items (correlation table, see lambda/state/dynamodb-store.ts for every prefix):
 //   BUDGET#<rule id>   <window start, 16 digits>                      n = detections of the rule in the window (ADD)
@@ -10,6 +14,7 @@
 //                                                                        summarised and deleted by flushSummaries
 // With several tenants the budget is per tenant and rule: <rule id> is then T#<tenant>#<rule id> (a storm on one
 // tenant never silences another's notifications; docs/channels.md#several-tenants). Single tenant: unchanged.
+// The chat scope: BUDGET#CHAT#<rule id or T#...> and SUMMARY#CHAT (rule parts never hold '#': no collision).
 // Windows are fixed, aligned to the epoch, in processing time (paging rate is what storm control bounds).
 
 import type { AttributeValue, DynamoDBClient, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
@@ -18,8 +23,26 @@ import { createHash } from 'crypto';
 import { SIGMA_LEVELS, type Detection, type Level } from '../sigma/types';
 import type { DeliveryLedger } from './ledger';
 
+/** The channels of the SNS message (its `channels` attribute; the subscriptions filter on it). */
 export const CHANNELS = ['email', 'sms'] as const;
-export type Channel = (typeof CHANNELS)[number];
+/** Every channel with a budget: the SNS ones and the chat cards. */
+export const BUDGET_CHANNELS = [...CHANNELS, 'chat'] as const;
+export type Channel = (typeof BUDGET_CHANNELS)[number];
+
+/** What one StormControl decides for: its channels, its keys, and the ledger destination of its summaries. */
+export interface StormScope {
+  channels: readonly Channel[];
+  /** Put before the budget part of BUDGET# keys ('' keeps the SNS keys of earlier versions). */
+  budgetPrefix: string;
+  summaryPk: string;
+  /** Ledger destination of the summaries (the sink name). */
+  sink: string;
+}
+
+export const STORM_SCOPES = {
+  sns: { channels: CHANNELS, budgetPrefix: '', summaryPk: 'SUMMARY#DUE', sink: 'sns' },
+  chat: { channels: ['chat'], budgetPrefix: 'CHAT#', summaryPk: 'SUMMARY#CHAT', sink: 'chat' },
+} as const satisfies Record<string, StormScope>;
 
 /** SNS message attribute listing the channels a message is for (String.Array); subscriptions filter on it. */
 export { SNS_ATTRIBUTE_CHANNELS } from '../notify/constants';
@@ -32,8 +55,11 @@ export const SUMMARY_DUE_PK = 'SUMMARY#DUE';
 export interface StormConfig {
   /** Window length in ms (fixed windows aligned to the epoch). */
   windowMs: number;
-  /** Notifications per rule and window, by the rule's level and the channel. */
-  budgets: Record<Level, Record<Channel, number>>;
+  /**
+   * Notifications per rule and window, by the rule's level and the channel (chat, when absent: its default, so a
+   * configuration written before chat had a budget keeps working).
+   */
+  budgets: Record<Level, Record<(typeof CHANNELS)[number], number> & { chat?: number }>;
 }
 
 /**
@@ -50,6 +76,12 @@ export const DEFAULT_STORM_CONFIG: StormConfig = {
     informational: { email: 2, sms: 1 },
   },
 };
+
+/**
+ * Chat cards per rule and window when `budgets.<level>.chat` is not set: as email. Past ten cards of one rule an
+ * hour, more cards add nothing a count does not say, and Slack accepts about one post a second per channel.
+ */
+export const DEFAULT_CHAT_BUDGETS: Record<Level, number> = { critical: 20, high: 10, medium: 5, low: 3, informational: 2 };
 
 /** Wait this long after a window ends before summarising it (clock skew between Lambda instances). */
 export const SUMMARY_GRACE_MS = 60_000;
@@ -84,10 +116,10 @@ export function parseStormConfig(json: string | undefined, source = ENV_NOTIFICA
           throw new Error(`${source}: budgets.${level}: unknown level (use one of ${SIGMA_LEVELS.join(', ')})`);
         }
         if (perChannel === null || typeof perChannel !== 'object' || Array.isArray(perChannel)) {
-          throw new Error(`${source}: budgets.${level} must be an object like {"email": 10, "sms": 3}`);
+          throw new Error(`${source}: budgets.${level} must be an object like {"email": 10, "sms": 3, "chat": 10}`);
         }
         for (const [channel, n] of Object.entries(perChannel as Record<string, unknown>)) {
-          if (!(CHANNELS as readonly string[]).includes(channel)) throw new Error(`${source}: budgets.${level}.${channel}: unknown channel (use email or sms)`);
+          if (!(BUDGET_CHANNELS as readonly string[]).includes(channel)) throw new Error(`${source}: budgets.${level}.${channel}: unknown channel (use email, sms or chat)`);
           if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 100_000) {
             throw new Error(`${source}: budgets.${level}.${channel} must be an integer from 0 to 100000 (got ${JSON.stringify(n)})`);
           }
@@ -102,7 +134,7 @@ export function parseStormConfig(json: string | undefined, source = ENV_NOTIFICA
 }
 
 export interface Admission {
-  /** Channels still within budget: the SNS message goes to these only. Empty: no SNS message at all. */
+  /** The scope's channels still within budget: the message goes to these only. Empty: no message at all. */
   channels: Channel[];
   /** Detections of the rule in this window so far, this one included. */
   count: number;
@@ -120,8 +152,8 @@ export interface StormSummary {
   windowEnd: string;
   /** Detections of the rule in the window. */
   total: number;
-  /** Detections that were not notified, per channel. */
-  suppressed: Record<Channel, number>;
+  /** Detections that were not notified, per channel of the scope. */
+  suppressed: Partial<Record<Channel, number>>;
 }
 
 /** Sends one summary to the given channels (the SNS implementation is in summary-message.ts). */
@@ -139,6 +171,8 @@ export interface StormControlOptions {
   ledger?: DeliveryLedger;
   /** Items outlive their window by this much (default 2 days: the sweep may be down for a while). */
   retentionSeconds?: number;
+  /** @default STORM_SCOPES.sns (email and SMS) */
+  scope?: StormScope;
 }
 
 export interface FlushResult {
@@ -168,12 +202,14 @@ function tenantOf(detection: Detection): string | undefined {
 
 export class StormControl {
   readonly config: StormConfig;
+  readonly scope: StormScope;
   private readonly clock: () => number;
   private readonly retentionSeconds: number;
   private calls = 0;
 
   constructor(private readonly options: StormControlOptions) {
     this.config = options.config ?? DEFAULT_STORM_CONFIG;
+    this.scope = options.scope ?? STORM_SCOPES.sns;
     this.clock = options.clock ?? Date.now;
     this.retentionSeconds = options.retentionSeconds ?? 2 * 86_400;
   }
@@ -183,7 +219,9 @@ export class StormControl {
   }
 
   budget(level: Level, channel: Channel): number {
-    return this.config.budgets[level]?.[channel] ?? 0;
+    const perChannel = this.config.budgets[level];
+    if (channel === 'chat') return perChannel?.chat ?? DEFAULT_CHAT_BUDGETS[level] ?? 0;
+    return perChannel?.[channel] ?? 0;
   }
 
   /**
@@ -197,7 +235,7 @@ export class StormControl {
     const windowEnd = windowStart + this.config.windowMs;
     const rule = detection.rule;
     const tenant = tenantOf(detection);
-    const budget = budgetPart(rule.id, tenant);
+    const budget = this.scope.budgetPrefix + budgetPart(rule.id, tenant);
     const expiresAt = Math.ceil(windowEnd / 1000) + this.retentionSeconds;
     const out = await this.send<{ Attributes?: Record<string, AttributeValue> }>(new (dynamoDbSdk().UpdateItemCommand)({
       TableName: this.options.tableName,
@@ -207,12 +245,12 @@ export class StormControl {
       ReturnValues: 'UPDATED_NEW',
     }));
     const count = Number(out.Attributes?.n?.N ?? 1);
-    const channels = CHANNELS.filter((c) => count <= this.budget(rule.level, c));
-    if (channels.length < CHANNELS.length) {
+    const channels = this.scope.channels.filter((c) => count <= this.budget(rule.level, c));
+    if (channels.length < this.scope.channels.length) {
       await this.send(new (dynamoDbSdk().PutItemCommand)({
         TableName: this.options.tableName,
         Item: {
-          pk: S(SUMMARY_DUE_PK),
+          pk: S(this.scope.summaryPk),
           sk: S(`${pad(windowEnd)}#${budget}#${windowStart}`),
           ruleId: S(rule.id), title: S(rule.title.slice(0, 1000)), level: S(rule.level),
           ...(tenant === undefined ? {} : { tn: S(tenant) }),
@@ -231,7 +269,7 @@ export class StormControl {
       const page: QueryCommandOutput = await this.send(new (dynamoDbSdk().QueryCommand)({
         TableName: this.options.tableName,
         KeyConditionExpression: 'pk = :pk AND sk < :hi',
-        ExpressionAttributeValues: { ':pk': S(SUMMARY_DUE_PK), ':hi': S(pad(now - SUMMARY_GRACE_MS)) },
+        ExpressionAttributeValues: { ':pk': S(this.scope.summaryPk), ':hi': S(pad(now - SUMMARY_GRACE_MS)) },
         ConsistentRead: true,
         Limit: limit - due.length,
         ExclusiveStartKey: startKey,
@@ -245,11 +283,11 @@ export class StormControl {
         const counter = await this.send<QueryCommandOutput>(new (dynamoDbSdk().QueryCommand)({
           TableName: this.options.tableName,
           KeyConditionExpression: 'pk = :pk AND sk = :sk',
-          ExpressionAttributeValues: { ':pk': S(BUDGET_PK_PREFIX + budgetPart(ruleId, tenant)), ':sk': S(pad(windowStart)) },
+          ExpressionAttributeValues: { ':pk': S(BUDGET_PK_PREFIX + this.scope.budgetPrefix + budgetPart(ruleId, tenant)), ':sk': S(pad(windowStart)) },
           ConsistentRead: true,
         }));
         const total = Number(counter.Items?.[0]?.n?.N ?? 0);
-        const suppressed = Object.fromEntries(CHANNELS.map((c) => [c, Math.max(0, total - this.budget(level, c))])) as Record<Channel, number>;
+        const suppressed: Partial<Record<Channel, number>> = Object.fromEntries(this.scope.channels.map((c) => [c, Math.max(0, total - this.budget(level, c))]));
         due.push({
           sk: item.sk?.S ?? '',
           summary: {
@@ -275,13 +313,13 @@ export class StormControl {
     const result: FlushResult = { sent: [], pending: 0 };
     let firstError: unknown;
     for (const { sk, summary } of await this.dueSummaries(now)) {
-      const channels = CHANNELS.filter((c) => summary.suppressed[c] > 0);
+      const channels = this.scope.channels.filter((c) => (summary.suppressed[c] ?? 0) > 0);
       if (channels.length === 0) {
         await this.deleteDue(sk);
         continue;
       }
-      const key = `S#${budgetPart(summary.ruleId, summary.tenant)}#${Date.parse(summary.windowStart)}`;
-      const claim = ledger ? await ledger.claim(key, 'sns') : { state: 'claimed' as const };
+      const key = `S#${this.scope.budgetPrefix}${budgetPart(summary.ruleId, summary.tenant)}#${Date.parse(summary.windowStart)}`;
+      const claim = ledger ? await ledger.claim(key, this.scope.sink) : { state: 'claimed' as const };
       if (claim.state === 'held') {
         result.pending++;
         continue;
@@ -290,12 +328,12 @@ export class StormControl {
         try {
           await sender.sendSummary(summary, channels);
         } catch (err) {
-          if (ledger) await ledger.release(key, 'sns');
+          if (ledger) await ledger.release(key, this.scope.sink);
           firstError ??= err;
           result.pending++;
           continue;
         }
-        if (ledger) await ledger.markSent(key, 'sns');
+        if (ledger) await ledger.markSent(key, this.scope.sink);
         result.sent.push(summary);
       }
       await this.deleteDue(sk);
@@ -305,7 +343,7 @@ export class StormControl {
   }
 
   private async deleteDue(sk: string): Promise<void> {
-    await this.send(new (dynamoDbSdk().DeleteItemCommand)({ TableName: this.options.tableName, Key: { pk: S(SUMMARY_DUE_PK), sk: S(sk) } }));
+    await this.send(new (dynamoDbSdk().DeleteItemCommand)({ TableName: this.options.tableName, Key: { pk: S(this.scope.summaryPk), sk: S(sk) } }));
   }
 
   private async send<T = unknown>(command: { readonly input: unknown }): Promise<T> {

@@ -19,8 +19,8 @@ export interface SummaryMessage {
 
 export function buildSummaryMessage(summary: StormSummary, channels: Channel[]): SummaryMessage {
   const level = summary.level.toUpperCase();
-  const emailCount = summary.suppressed.email;
-  const smsCount = summary.suppressed.sms;
+  const emailCount = summary.suppressed.email ?? 0;
+  const smsCount = summary.suppressed.sms ?? 0;
   const title = safeLabel(summary.title, 300);
   const email = [
     `Auth0 Sigma: ${emailCount} more detection(s) of "${title}" between ${summary.windowStart} and ${summary.windowEnd}.`,

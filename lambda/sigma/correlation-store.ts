@@ -148,6 +148,10 @@ interface MemoryBucket {
 }
 
 interface MemoryGroup {
+  id: string;
+  /** Neighbours in least-recently-fed order (the eviction order): a list, so feeding a group costs no Map update. */
+  older: MemoryGroup | undefined;
+  newer: MemoryGroup | undefined;
   buckets: Map<number, MemoryBucket>;
   state: GroupState;
   expiresAt: number;
@@ -273,6 +277,9 @@ const groupId = (ref: GroupRef): string => `${ref.correlationId}\u0000${ref.grou
  */
 export class MemoryCorrelationStore implements CorrelationStore {
   private readonly groups = new Map<string, MemoryGroup>();
+  /** Ends of the least-recently-fed list through the groups. */
+  private oldest: MemoryGroup | undefined;
+  private newest: MemoryGroup | undefined;
   private readonly groupExpiry = new MinHeap<string>();
   private readonly open = new Map<string, OpenWindow>();
   private readonly openByClose = new MinHeap<string>();
@@ -296,8 +303,9 @@ export class MemoryCorrelationStore implements CorrelationStore {
     // Checked before anything changes, as the DynamoDB store does: `scan` and the Lambda refuse the same sums.
     const sum = add.sum === undefined ? undefined : checkedSum(add.sum);
     this.calls += 2; // one update and one read, as the DynamoDB store does
+    // The id is built and hashed once per call: a fresh key string costs a hash per Map operation.
     const id = groupId(ref);
-    const group = this.groupFor(ref, options.expiresAtMs);
+    const group = this.groupFor(ref, options.expiresAtMs, id);
     let b = group.buckets.get(bucket);
     if (!b) {
       b = { count: 0, sum: 0, saturated: false, expiresAt: options.expiresAtMs, bytes: MEMORY_COST.bucket };
@@ -460,8 +468,7 @@ export class MemoryCorrelationStore implements CorrelationStore {
     return this.groups.size;
   }
 
-  private groupFor(ref: GroupRef, expiresAtMs: number): MemoryGroup {
-    const id = groupId(ref);
+  private groupFor(ref: GroupRef, expiresAtMs: number, id = groupId(ref)): MemoryGroup {
     let group = this.groups.get(id);
     if (!group) {
       if (this.groups.size >= this.maxGroups) {
@@ -471,8 +478,9 @@ export class MemoryCorrelationStore implements CorrelationStore {
         }
       }
       const bytes = MEMORY_COST.group + MEMORY_COST.string(id);
-      group = { buckets: new Map(), state: {}, expiresAt: expiresAtMs, bytes: 0 };
+      group = { id, older: undefined, newer: undefined, buckets: new Map(), state: {}, expiresAt: expiresAtMs, bytes: 0 };
       this.groups.set(id, group);
+      this.link(group);
       this.groupExpiry.push(expiresAtMs, id);
       this.grow(group, bytes, id);
     } else {
@@ -480,11 +488,30 @@ export class MemoryCorrelationStore implements CorrelationStore {
         // The heap entry with the older expiry is found stale when popped and pushed again with this one.
         group.expiresAt = expiresAtMs;
       }
-      // Re-inserting keeps `groups` in least-recently-fed order: the eviction order.
-      this.groups.delete(id);
-      this.groups.set(id, group);
+      if (group !== this.newest) {
+        this.unlink(group);
+        this.link(group);
+      }
     }
     return group;
+  }
+
+  /** Appends a group to the least-recently-fed list as the newest. */
+  private link(group: MemoryGroup): void {
+    group.older = this.newest;
+    group.newer = undefined;
+    if (this.newest) this.newest.newer = group;
+    else this.oldest = group;
+    this.newest = group;
+  }
+
+  private unlink(group: MemoryGroup): void {
+    if (group.older) group.older.newer = group.newer;
+    else this.oldest = group.newer;
+    if (group.newer) group.newer.older = group.older;
+    else this.newest = group.older;
+    group.older = undefined;
+    group.newer = undefined;
   }
 
   /** Adds `delta` estimated bytes to a group, then evicts other groups while the byte cap is passed. */
@@ -505,13 +532,13 @@ export class MemoryCorrelationStore implements CorrelationStore {
   }
 
   /**
-   * Evicts the least recently fed group (the first in `groups`' order; never `keep`, the group being written).
+   * Evicts the least recently fed group (the oldest in the list; never `keep`, the group being written).
    * False when there is no other group to evict.
    */
   private evictOldest(keep: string | undefined): boolean {
-    for (const [id, group] of this.groups) {
-      if (id === keep) continue;
-      this.dropGroup(id, group, true);
+    for (let group = this.oldest; group; group = group.newer) {
+      if (group.id === keep) continue;
+      this.dropGroup(group.id, group, true);
       this.evictedGroups++;
       // Evicted groups leave entries in the expiry heap; rebuild it before they outnumber the live groups.
       if (this.groupExpiry.size > 2 * this.groups.size + 1024) this.rebuildExpiryHeap();
@@ -530,7 +557,10 @@ export class MemoryCorrelationStore implements CorrelationStore {
    * condition such as `lt` would fire falsely). Heap entries of removed windows are dropped when they come up.
    */
   private dropGroup(id: string, group: MemoryGroup, withWindows: boolean): void {
-    this.groups.delete(id);
+    if (this.groups.get(id) === group) {
+      this.groups.delete(id);
+      this.unlink(group);
+    }
     this.bytes -= group.bytes;
     if (withWindows && group.windows) for (const w of group.windows) this.open.delete(w);
   }

@@ -14,6 +14,7 @@ import { createHash } from 'crypto';
 import { jsonText } from './bounded-json';
 import { displayValue, groupKeyOf, storableLogId, storableValue } from './correlation-limits';
 import { ruleSummary } from './detection';
+import { parseIsoTime } from './iso-time';
 import { collectValues, compilePath, type CompiledPath } from './fieldpath';
 import type { BucketAdd, BucketState, CorrelationStore, GroupRead, GroupRef, OpenWindow, StoreStats } from './correlation-store';
 import type {
@@ -750,7 +751,7 @@ export function tenantGroupKey(tenant: string, values: readonly Scalar[]): strin
 export function eventTime(event: NormalizedEvent): number | undefined {
   const date = event.data?.date;
   if (typeof date !== 'string') return undefined;
-  const ms = Date.parse(date);
+  const ms = parseIsoTime(date);
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
@@ -810,9 +811,21 @@ function numericValue(root: NormalizedEvent, path: CompiledPath | undefined): nu
   return undefined;
 }
 
+// value_count sees the same values again and again (user names, IPs): their digests are kept, within bounds.
+const digestCache = new Map<string, string>();
+const DIGEST_CACHE_MAX = 8192;
+const DIGEST_CACHE_VALUE_MAX = 256;
+
 /** 96-bit digest of a value: sets stay small whatever the values' length; collisions are negligible below the cap. */
 function digest(value: string): string {
-  return createHash('sha256').update(value).digest('base64').slice(0, 16);
+  let d = digestCache.get(value);
+  if (d !== undefined) return d;
+  d = createHash('sha256').update(value).digest('base64').slice(0, 16);
+  if (value.length <= DIGEST_CACHE_VALUE_MAX) {
+    if (digestCache.size >= DIGEST_CACHE_MAX) digestCache.clear();
+    digestCache.set(value, d);
+  }
+  return d;
 }
 
 /** The group values kept for notifications and chains: a bounded, display-safe copy (correlation-limits.ts). */

@@ -9,10 +9,11 @@ import {
   VISIT_STOPPED,
 } from './fieldpath';
 import { EvaluationBudget, UNLIMITED_BUDGET } from './budget';
-import { compileRegex } from './regex-engine';
+import { CompiledRegex, compileRegex } from './regex-engine';
+import { literalPrefilter } from './regex-literals';
 import { EngineOptions, FieldItem, NormalizedEvent, Scalar, VALUE_MODIFIERS, ValueModifier } from './types';
 import {
-  compileTokens, foldCase, hasWildcards, literalText, parseWildcard, StringTest, WildcardToken,
+  compileTokens, foldCase, hasWildcards, literalText, parseWildcard, StringTest, StringTestKind, WildcardToken,
 } from './wildcards';
 import { closestName } from './edit-distance';
 
@@ -305,12 +306,12 @@ function buildRegex(value: string, flags: string): RegExp {
 }
 
 /** A network: IPv4 as a 32-bit base and mask (the hot path), IPv6 through ipaddr.js. */
-type Network =
+export type Network =
   | { kind: 'ipv4'; base: number; mask: number; prefix: number }
   | { kind: 'ipv6'; range: [ipaddr.IPv6, number]; v4: { base: number; mask: number } | null };
 
 /** An event address, prepared once per value: IPv4 as an unsigned 32-bit number, IPv6 as a parsed address. */
-type Address = number | ipaddr.IPv6;
+export type Address = number | ipaddr.IPv6;
 
 function maskOf(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
@@ -396,13 +397,78 @@ function parseIp(text: string): Address | undefined {
   if (!text.includes(':')) return undefined;
   if (text === lastIPv6Text) return lastIPv6;
   let parsed: Address | undefined;
-  if (ipaddr.IPv6.isValid(text)) {
-    const v6 = ipaddr.IPv6.parse(text);
-    parsed = v6.isIPv4MappedAddress() ? parseIPv4(v6.toIPv4Address().toString()) : v6;
+  let v6: ipaddr.IPv6 | undefined;
+  const parts = plainIPv6Parts(text);
+  if (parts !== null) {
+    v6 = new ipaddr.IPv6(parts);
+  } else {
+    try {
+      // One parse: IPv6.isValid is this same parse in a try, so calling both would parse every address twice.
+      v6 = ipaddr.IPv6.parse(text);
+    } catch {
+      v6 = undefined;
+    }
   }
+  if (v6 !== undefined) parsed = v6.isIPv4MappedAddress() ? parseIPv4(v6.toIPv4Address().toString()) : v6;
   lastIPv6Text = text;
   lastIPv6 = parsed;
   return parsed;
+}
+
+/**
+ * The eight groups of an IPv6 address written in the plain form (hex groups of 1-4 digits, at most one `::`
+ * standing for at least one zero group, no zone, no embedded IPv4), or null for anything else, which ipaddr.js
+ * then parses (and may accept or refuse). Hand-written because ipaddr.js's regex-based parse dominated the cost of
+ * `cidr` rules on IPv6 traffic; the tests check it against ipaddr.js.
+ */
+export function plainIPv6Parts(text: string): number[] | null {
+  const n = text.length;
+  if (n < 2 || n > 39) return null;
+  const head: number[] = [];
+  const tail: number[] = [];
+  let groups = head;
+  let compressed = false;
+  let i = 0;
+  if (text.charCodeAt(0) === 58) {
+    // A leading colon must be the `::`.
+    if (text.charCodeAt(1) !== 58) return null;
+    compressed = true;
+    groups = tail;
+    i = 2;
+    if (i === n) return [0, 0, 0, 0, 0, 0, 0, 0];
+  }
+  for (;;) {
+    let value = 0;
+    let digits = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (d < 0) break;
+      if (++digits > 4) return null;
+      value = value * 16 + d;
+      i++;
+    }
+    if (digits === 0) return null;
+    groups.push(value);
+    if (i === n) break;
+    if (text.charCodeAt(i) !== 58) return null;
+    i++;
+    if (i < n && text.charCodeAt(i) === 58) {
+      if (compressed) return null;
+      compressed = true;
+      groups = tail;
+      i++;
+      if (i === n) break;
+    } else if (i === n) {
+      return null; // a single trailing colon
+    }
+  }
+  const total = head.length + tail.length;
+  if (compressed ? total > 7 : total !== 8) return null;
+  const parts = head.slice();
+  for (let z = total; z < 8; z++) parts.push(0);
+  for (const t of tail) parts.push(t);
+  return parts;
 }
 
 // Every spelling of an IPv4-mapped IPv6 address (::ffff:10.0.0.1, ::ffff:a00:1, 0:0:0:0:0:ffff:...) has `ffff`.
@@ -416,7 +482,7 @@ function parseIPv4OrMapped(text: string): number | undefined {
   return typeof addr === 'number' ? addr : undefined;
 }
 
-function inNetwork(addr: Address, net: Network): boolean {
+export function inNetwork(addr: Address, net: Network): boolean {
   if (net.kind === 'ipv4') return typeof addr === 'number' && ((addr & net.mask) >>> 0) === net.base;
   // An IPv4 address is also its IPv4-mapped IPv6 form (::ffff:a.b.c.d) for IPv6 networks.
   if (typeof addr === 'number') return net.v4 !== null && ((addr & net.v4.mask) >>> 0) === net.v4.base;
@@ -514,17 +580,32 @@ interface Comparison<P> {
   prepare(value: unknown): P | undefined;
   /** True when `prepare` is plain case folding of the string form, which the per-event cache can share. */
   foldsOnly?: boolean;
+  /** True when `prepare` is the plain string form (case-sensitive strings: `cased`, encodings). */
+  stringFormOnly?: boolean;
+  /** cidr: the networks (one per group) and the address parser, for the rule set's shared network tests. */
+  cidr?: { networks: readonly Network[]; parse: (text: string) => Address | undefined };
   /** groups[k]: alternatives for rule value k (base64offset yields three per value; others one). */
   groups: ValueTest<P>[][];
 }
 
-/**
- * A cached predicate that holds exactly when some folded value of `entry` is in `values` (plain equality items):
- * the rule set can then find the rules by a lookup on the event's value.
- */
-export type ExactPredicate = ((event: NormalizedEvent) => boolean) & {
-  exactLookup?: { entry: CachedField; values: ReadonlySet<string> };
+/** A string test with what a shared matcher needs to run it once for many rules (see shared-match.ts). */
+export type SharedStringTest = ((prepared: string) => boolean) & {
+  exact?: string;
+  kind?: StringTestKind;
+  literal?: string;
+  pattern?: string;
 };
+
+/**
+ * What a cached item predicate decides, when it is a plain OR (no `all`, no `neq`) that the rule set can evaluate
+ * for every rule testing the field at once: string patterns over the case-folded (`folded`) or raw string forms,
+ * or networks over the parsed addresses. The predicate holds exactly when some value of `entry` passes some test.
+ */
+export type ShareableTest =
+  | { kind: 'string'; entry: CachedField; folded: boolean; exact: ReadonlySet<string>; tests: readonly SharedStringTest[] }
+  | { kind: 'cidr'; entry: CachedField; networks: readonly Network[]; parse: (text: string) => Address | undefined };
+
+export type ShareablePredicate = ((event: NormalizedEvent) => boolean) & { shareable?: ShareableTest };
 
 /** A visitor with per-walk state (for `all`): `start` resets it before each walk. */
 interface Decider {
@@ -550,7 +631,7 @@ export function compileFieldItem(
   if (item.values[0] === null) return compileNull(item, path, spec.neq);
   if (spec.fieldref) return compileFieldRef(item, spec, path);
 
-  const comparison = buildComparison(item, spec, options, budget);
+  const comparison = buildComparison(item, spec, options, budget, cache?.shared as Map<string, SharedRegex> | undefined);
   const decider = buildDecider(comparison, spec);
   const { start, visit } = decider;
   return {
@@ -575,13 +656,7 @@ function cachedMatcher(cache: FieldValueCache, field: string, comparison: Compar
     if (plainOr) {
       // The common shape (a value or a list of values, ORed): equality values become one Set lookup, the other
       // patterns a flat list of tests over the folded values.
-      const exact = new Set<string>();
-      const others: ValueTest<string>[] = [];
-      for (const [test] of comparison.groups as ValueTest<string>[][]) {
-        const literal = (test as { exact?: string }).exact;
-        if (literal !== undefined) exact.add(literal);
-        else others.push(test);
-      }
+      const { exact, tests: others } = splitExact(comparison.groups as ValueTest<string>[][]);
       const useSet = exact.size > 0;
       const single = others.length === 1 ? others[0] : null;
       const predicate = (event: NormalizedEvent): boolean => {
@@ -599,8 +674,7 @@ function cachedMatcher(cache: FieldValueCache, field: string, comparison: Compar
         }
         return false;
       };
-      // Equality-only items tell the rule set their values so it can look rules up instead of running them.
-      if (others.length === 0) (predicate as ExactPredicate).exactLookup = { entry, values: exact };
+      (predicate as ShareablePredicate).shareable = { kind: 'string', entry, folded: true, exact, tests: others };
       return predicate;
     }
     // Values arrive already folded: the decider's prepare only skips values without a string form.
@@ -615,21 +689,47 @@ function cachedMatcher(cache: FieldValueCache, field: string, comparison: Compar
     };
   }
   const { start, visit } = buildDecider(comparison, spec);
-  return (event: NormalizedEvent): boolean => {
+  const predicate = (event: NormalizedEvent): boolean => {
     const e = cache.read(entry, event);
     start();
     for (let i = 0; i < e.count; i++) if (visit(e.values[i])) return true;
     return false;
   };
+  if (!spec.all && !spec.neq && comparison.groups.every((g) => g.length === 1)) {
+    if (comparison.cidr) {
+      (predicate as ShareablePredicate).shareable = { kind: 'cidr', entry, ...comparison.cidr };
+    } else if (comparison.stringFormOnly) {
+      const { exact, tests } = splitExact(comparison.groups as ValueTest<string>[][]);
+      (predicate as ShareablePredicate).shareable = { kind: 'string', entry, folded: false, exact, tests };
+    }
+  }
+  return predicate;
+}
+
+/** A plain OR's tests: the equality literals (one Set lookup) and the other patterns. */
+function splitExact(groups: readonly ValueTest<string>[][]): { exact: Set<string>; tests: SharedStringTest[] } {
+  const exact = new Set<string>();
+  const tests: SharedStringTest[] = [];
+  for (const [test] of groups) {
+    const literal = (test as SharedStringTest).exact;
+    if (literal !== undefined) exact.add(literal);
+    else tests.push(test);
+  }
+  return { exact, tests };
 }
 
 /** The entry's values case-folded (string forms; undefined for values without one), computed once per event. */
 export function foldedValues(entry: CachedField, epoch: number): (string | undefined)[] {
   if (entry.foldedEpoch !== epoch) {
     entry.foldedEpoch = epoch;
+    const from = entry.foldedFrom;
     for (let i = 0; i < entry.count; i++) {
-      const s = stringForm(entry.values[i]);
+      const v = entry.values[i];
+      // Values repeat from event to event (descriptions, client names): the same value folds the same way.
+      if (i < from.length && from[i] === v) continue;
+      const s = stringForm(v);
       entry.folded[i] = s === undefined ? undefined : foldCase(s);
+      from[i] = v;
     }
   }
   return entry.folded;
@@ -774,7 +874,9 @@ export function stringForm(value: unknown): string | undefined {
   return undefined;
 }
 
-function buildComparison(item: FieldItem, spec: ItemSpec, options: EngineOptions, budget: EvaluationBudget): Comparison<unknown> {
+function buildComparison(
+  item: FieldItem, spec: ItemSpec, options: EngineOptions, budget: EvaluationBudget, regexes?: Map<string, SharedRegex>,
+): Comparison<unknown> {
   const values = item.values as Exclude<Scalar, null>[];
   if (spec.timePart) {
     const part = spec.timePart;
@@ -799,27 +901,60 @@ function buildComparison(item: FieldItem, spec: ItemSpec, options: EngineOptions
     return {
       prepare: (v) => (typeof v === 'string' ? parse(v) : undefined),
       groups: networks.map((net) => [(addr: unknown) => inNetwork(addr as Address, net)]),
+      cidr: { networks, parse },
     };
   }
   if (spec.re) {
     const cap = options.regexValueCap;
-    const regexes = values.map((rv) => {
+    const compiled = values.map((rv) => {
       const { source, flags } = splitInlineFlags(String(rv), spec.reFlags);
-      return compileRegex(source, flags);
+      return sharedRegex(source, flags, regexes);
     });
     return {
       prepare: (v) => {
         const s = stringForm(v);
         return s !== undefined && s.length > cap ? s.slice(0, cap) : s;
       },
-      groups: regexes.map((re) => [(s: unknown) => {
-        // Paid before it runs: an event out of budget stops here, never inside the engine.
-        budget.charge((s as string).length * re.stepsPerChar + 1);
-        return re.test(s as string);
+      groups: compiled.map((shared) => [(s: unknown) => {
+        // Paid before it runs (whether or not the run is then saved): an event out of budget stops here, never
+        // inside the engine, and the budget counts the same as with every rule running its own regex.
+        budget.charge((s as string).length * shared.regex.stepsPerChar + 1);
+        return runSharedRegex(shared, s as string);
       }]),
     };
   }
   return buildStringComparison(item, spec);
+}
+
+/**
+ * A `re` value compiled once for every item of the rule set that writes the same pattern and flags, with its
+ * required-literal prefilter (regex-literals.ts) and the last value it decided: rules testing one field with one
+ * pattern run it once per event value.
+ */
+export interface SharedRegex {
+  regex: CompiledRegex;
+  mayMatch: ((value: string) => boolean) | null;
+  lastValue: string | undefined;
+  lastResult: boolean;
+}
+
+function sharedRegex(source: string, flags: string, registry?: Map<string, SharedRegex>): SharedRegex {
+  const key = `re\u0000${flags}\u0000${source}`;
+  let shared = registry?.get(key);
+  if (!shared) {
+    shared = { regex: compileRegex(source, flags), mayMatch: literalPrefilter(source, flags), lastValue: undefined, lastResult: false };
+    registry?.set(key, shared);
+  }
+  return shared;
+}
+
+/** The regex's decision on `s`; a value without any required literal never reaches the engine. */
+export function runSharedRegex(shared: SharedRegex, s: string): boolean {
+  if (s === shared.lastValue) return shared.lastResult;
+  const result = (shared.mayMatch === null || shared.mayMatch(s)) && shared.regex.test(s);
+  shared.lastValue = s;
+  shared.lastResult = result;
+  return result;
 }
 
 function numericTest(op: NumericOp | undefined, limit: number): ValueTest<unknown> {
@@ -859,9 +994,13 @@ function buildStringComparison(item: FieldItem, spec: ItemSpec): Comparison<unkn
     }
     return alternatives.map((tokens) => {
       const test: StringTest = compileTokens(wrap(tokens), { caseSensitive }, text);
-      const fn = test.test as ValueTest<unknown> & { exact?: string };
+      // compileTokens makes a new closure per test, so the metadata lands on this test only.
+      const fn = test.test as SharedStringTest;
+      fn.kind = test.kind;
+      fn.pattern = test.pattern;
       if (test.exact !== undefined) fn.exact = test.exact;
-      return fn;
+      if (test.literal !== undefined) fn.literal = test.literal;
+      return fn as ValueTest<unknown>;
     });
   });
   const windash = spec.windash;
@@ -872,7 +1011,7 @@ function buildStringComparison(item: FieldItem, spec: ItemSpec): Comparison<unkn
     : windash
       ? (v: unknown) => { const s = stringForm(v); return s === undefined ? s : foldCase(normalizeDashes(s)); }
       : (v: unknown) => { const s = stringForm(v); return s === undefined ? s : foldCase(s); };
-  return { prepare, groups, foldsOnly: !caseSensitive && !windash };
+  return { prepare, groups, foldsOnly: !caseSensitive && !windash, stringFormOnly: caseSensitive && !windash };
 }
 
 function compileFieldRef(item: FieldItem, spec: ItemSpec, path: CompiledPath): ValueMatcher {

@@ -12,8 +12,8 @@
 
 export type InputFormat = 'ndjson' | 'json-array' | 'json-seq';
 
-/** Called for each well-formed item: its parsed value and the 1-based line where it starts. */
-export type ItemHandler = (value: unknown, line: number) => void;
+/** Called for each well-formed item: its parsed value, the 1-based line where it starts and its JSON text. */
+export type ItemHandler = (value: unknown, line: number, text: string) => void;
 /**
  * Called for each problem in the input. `lostItem` is true when an item was skipped (it could not be parsed),
  * false for a structural remark that loses nothing (text after the array, a missing final "]").
@@ -58,6 +58,11 @@ export const DEFAULT_MAX_ITEM_BYTES = 1024 * 1024;
 export interface JsonItemReaderOptions {
   /** Items longer than this (UTF-8 bytes of their JSON text) are reported and skipped. Default DEFAULT_MAX_ITEM_BYTES. */
   maxItemBytes?: number;
+  /**
+   * Read the input as this format instead of telling it from the start: a part of a larger NDJSON file that
+   * does not begin at the file's start (the parallel scan) is NDJSON whatever its first line looks like.
+   */
+  format?: InputFormat;
 }
 
 /** UTF-8 size of a piece of text; a UTF-16 unit is at most 3 bytes, so the exact count is needed only near the limit. */
@@ -159,6 +164,15 @@ export class JsonItemReader {
     if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`maxItemBytes must be a positive integer (got ${max})`);
     this.maxItemBytes = max;
     this.item = new ItemText(max);
+    if (options.format !== undefined) {
+      this.mode = options.format;
+      if (this.mode !== 'ndjson') this.arrayOpened = this.mode === 'json-seq';
+    }
+  }
+
+  /** The line the next character read belongs to (1-based): with NDJSON, one more than the lines ended so far. */
+  get nextLine(): number {
+    return this.line;
   }
 
   /** The detected format, once the first non-blank character has arrived. */
@@ -260,7 +274,7 @@ export class JsonItemReader {
       return;
     }
     this.itemCount++;
-    this.onItem(value, line);
+    this.onItem(value, line, text);
   }
 
   // ---- NDJSON ----------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import { BUDGET_RULE, BudgetExceeded, DEFAULT_REGEX_BUDGET, EvaluationBudget } f
 import { CachedField, FieldValueCache } from './fieldpath';
 import { allOf, anyOf, compileSearchNode, CompiledSearch, EventPredicate, FALSE, searchFields, TRUE } from './matcher';
 import { explainCondition, explainSearch, ExplainNode } from './explain';
-import { ExactPredicate, foldedValues, stringForm } from './modifiers';
+import { foldedValues, stringForm } from './modifiers';
+import { Plan, PlanBuilder, PlanEntry, SharedWorkFailed } from './shared-match';
 import { ConditionNode, EngineOptions, FieldItem, NormalizedEvent, RuleModel, RuleSetModel, SearchNode } from './types';
 import { foldCase, hasWildcards, literalText, parseWildcard } from './wildcards';
 
@@ -45,6 +46,13 @@ export const BUDGET_EXCEEDED_REASON = 'evaluation budget exceeded';
 export interface CompiledRuleSetOptions {
   /** Turn the `data.type` index off (every rule evaluated on every event): for tests and benchmarks. */
   index?: boolean;
+  /**
+   * Turn off the work shared across rules (shared-match.ts: per-field groups deciding every rule's items in one
+   * pass); each rule then runs its own compiled condition. For tests and benchmarks.
+   */
+  share?: boolean;
+  /** Distinct literals of one field from which they are found by one automaton scan (default 4); for tests. */
+  automatonMinLiterals?: number;
 }
 
 /** The field rules are indexed on. */
@@ -59,23 +67,18 @@ interface CompiledRule {
   fields: string[];
   /** Folded `data.type` values one of which the event must have, or null when the rule cannot be indexed. */
   requiredTypes: Set<string> | null;
-}
-
-/** A rule in a `data.type` bucket, with its condition specialised for events whose only type is the bucket's. */
-interface BucketEntry {
-  rule: CompiledRule;
-  position: number;
-  test: EventPredicate;
+  /** Per identifier (declaration order): true when the condition holding implies it holds (no need to test it). */
+  implied: boolean[];
 }
 
 /**
- * The rules of one `data.type` value. Rules whose specialised condition is a single equality item are found by a
- * lookup on the event's value of that field (`lookups`) instead of being run one by one.
+ * The rules of one `data.type` value, each with its condition specialised for events whose only type is the
+ * bucket's, as a plan (shared-match.ts): rules whose specialised condition is one shared item are found from their
+ * field group's result; the others run their conditions, whose shared items read the groups' results.
  */
-interface Bucket {
-  entries: BucketEntry[];
-  lookups: { entry: CachedField; byValue: Map<string, BucketEntry[]> }[];
-}
+type Bucket = Plan<CompiledRule>;
+type Entry = PlanEntry<CompiledRule>;
+const NO_ENTRIES: readonly Entry[] = [];
 
 export class CompiledRuleSet {
   /** The detection rules, in model order. */
@@ -85,11 +88,12 @@ export class CompiledRuleSet {
   private readonly compiled: CompiledRule[];
   private readonly byId = new Map<string, CompiledRule>();
   private readonly typeIndex = new Map<string, Bucket>();
-  private readonly positions = new Map<RuleModel, number>();
-  /** Rules already found for the current event through a lookup (several values may reach one rule). */
-  private readonly found = new Set<CompiledRule>();
   private readonly unindexed: CompiledRule[] = [];
+  /** The unindexed rules with their generic conditions, sharing work like a bucket. */
+  private readonly unindexedPlan: Bucket;
   private readonly useIndex: boolean;
+  /** Whether an event's raw `data.type` string may be looked up before folding it (see `matchRules`). */
+  private rawTypeLookup = true;
   /** Event values shared by all rules during one `match` call. */
   private readonly cache = new FieldValueCache();
   private readonly typeEntry: CachedField = this.cache.entry(INDEX_FIELD);
@@ -110,34 +114,32 @@ export class CompiledRuleSet {
     this.compiled = detections.map((rule, position) => compileRule(rule, position, model.options, this.cache, this.budget));
     this.rules = detections;
     this.ruleIds = detections.map((r) => r.id);
+    const share = options.share !== false;
+    const builders = new Map<string, PlanBuilder<CompiledRule>>();
+    const newBuilder = () => new PlanBuilder<CompiledRule>(this.cache, share, options.automatonMinLiterals);
+    const unindexedBuilder = newBuilder();
     for (const c of this.compiled) {
       this.byId.set(c.rule.id, c);
-      this.positions.set(c.rule, c.position);
       if (c.requiredTypes === null) {
         this.unindexed.push(c);
+        const test = specializeCondition(c, null, unindexedBuilder.share);
+        if (test !== FALSE) unindexedBuilder.add(c, c.position, test);
         continue;
       }
       for (const type of c.requiredTypes) {
-        let bucket = this.typeIndex.get(type);
-        if (!bucket) this.typeIndex.set(type, (bucket = { entries: [], lookups: [] }));
-        const test = specializeCondition(c, type);
+        let builder = builders.get(type);
+        if (!builder) builders.set(type, (builder = newBuilder()));
+        const test = specializeCondition(c, type, builder.share);
         // A rule that cannot match events of this type stays out of the bucket.
-        if (test === FALSE) continue;
-        const entry: BucketEntry = { rule: c, position: c.position, test };
-        const lookup = (test as ExactPredicate).exactLookup;
-        if (!lookup) {
-          bucket.entries.push(entry);
-          continue;
-        }
-        let group = bucket.lookups.find((l) => l.entry === lookup.entry);
-        if (!group) bucket.lookups.push((group = { entry: lookup.entry, byValue: new Map() }));
-        for (const value of lookup.values) {
-          const list = group.byValue.get(value);
-          if (list) list.push(entry);
-          else group.byValue.set(value, [entry]);
-        }
+        if (test !== FALSE) builder.add(c, c.position, test);
       }
     }
+    for (const [type, builder] of builders) {
+      // The raw-value lookup in `match` needs every key to be a fixed point of folding.
+      if (foldCase(type) !== type) this.rawTypeLookup = false;
+      this.typeIndex.set(type, builder.build());
+    }
+    this.unindexedPlan = unindexedBuilder.build();
   }
 
   /**
@@ -152,12 +154,12 @@ export class CompiledRuleSet {
     if (this.failures.length > 0) this.failures = [];
     try {
       this.matchRules(event, out);
-    } catch (error) {
-      // Only the shared index work runs outside a rule's own guard; should it fail, every rule is evaluated
-      // generically, each still on its own.
+    } catch {
+      // Only the shared work (index, field groups) runs outside a rule's own guard; should it fail, the event is
+      // evaluated again from scratch, every rule generically and on its own, with a fresh budget.
       out = [];
       this.failures = [];
-      this.found.clear();
+      this.budget.reset();
       for (let i = 0; i < this.compiled.length; i++) this.tryRule(this.compiled[i], this.compiled[i].test, event, out);
     }
     const failures = this.failures;
@@ -182,12 +184,17 @@ export class CompiledRuleSet {
       return;
     }
     const types = this.cache.read(this.typeEntry, event);
-    const always = this.unindexed;
     let bucket: Bucket | undefined;
     if (types.count === 1) {
-      // Folded through the cache: rules comparing data.type reuse it.
-      const folded = foldedValues(types, this.cache.epoch)[0];
-      bucket = folded === undefined ? undefined : this.typeIndex.get(folded);
+      // Bucket keys are folded, and folding is idempotent: a value equal to a key folds to it, so the value
+      // itself is tried first (types are usually written folded already) and folded only when that misses.
+      const raw = types.values[0];
+      bucket = typeof raw === 'string' && this.rawTypeLookup ? this.typeIndex.get(raw) : undefined;
+      if (bucket === undefined) {
+        // Folded through the cache: rules comparing data.type reuse it.
+        const folded = foldedValues(types, this.cache.epoch)[0];
+        bucket = folded === undefined ? undefined : this.typeIndex.get(folded);
+      }
     } else if (types.count > 1) {
       // Several type values (an array, or a literal `data.type` key too): the generic conditions, over every
       // bucket the values reach.
@@ -195,63 +202,40 @@ export class CompiledRuleSet {
       for (let i = 0; i < rules.length; i++) this.tryRule(rules[i], rules[i].test, event, out);
       return;
     }
-    if (!bucket) {
-      for (let i = 0; i < always.length; i++) this.tryRule(always[i], always[i].test, event, out);
-      return;
+    this.runPlans(bucket, event, out);
+  }
+
+  /**
+   * The bucket's plan (if any) and the unindexed rules' plan: first the groups find the rules they decide alone
+   * (shared work: a failure there escapes to `match`, which starts the event over rule by rule), then those rules
+   * and both plans' other rules are taken in rule order, so results keep the rule-set order.
+   */
+  private runPlans(bucket: Bucket | undefined, event: NormalizedEvent, out: RuleMatch[]): void {
+    let emitted: Entry[] = NO_ENTRIES as Entry[];
+    if ((bucket && bucket.emitters.length > 0) || this.unindexedPlan.emitters.length > 0) {
+      emitted = [];
+      if (bucket) collectEmitted(bucket, event, emitted);
+      collectEmitted(this.unindexedPlan, event, emitted);
+      if (emitted.length > 1) emitted.sort((x, y) => x.position - y.position);
     }
-    // Both lists are in rule order: merge them so results keep the rule-set order.
-    const entries = bucket.entries;
-    let a = 0;
-    let b = 0;
-    while (a < entries.length || b < always.length) {
-      if (b >= always.length || (a < entries.length && entries[a].position < always[b].position)) {
-        const entry = entries[a++];
+    const a = bucket ? bucket.entries : NO_ENTRIES;
+    const b = this.unindexedPlan.entries;
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    for (;;) {
+      const pa = i < a.length ? a[i].position : Infinity;
+      const pb = j < b.length ? b[j].position : Infinity;
+      const pk = k < emitted.length ? emitted[k].position : Infinity;
+      if (pa === Infinity && pb === Infinity && pk === Infinity) break;
+      if (pk < pa && pk < pb) {
+        this.tryRule(emitted[k++].rule, TRUE, event, out);
+      } else if (pa < pb) {
+        const entry = a[i++];
         this.tryRule(entry.rule, entry.test, event, out);
       } else {
-        const c = always[b++];
-        this.tryRule(c, c.test, event, out);
-      }
-    }
-    if (bucket.lookups.length) this.lookupRules(bucket, event, out);
-    return;
-  }
-
-  /** Rules found by value lookups match outright; results are then put back in rule-set order. */
-  private lookupRules(bucket: Bucket, event: NormalizedEvent, out: RuleMatch[]): void {
-    const before = out.length;
-    const epoch = this.cache.epoch;
-    for (const { entry, byValue } of bucket.lookups) {
-      let e: CachedField;
-      let folded: (string | undefined)[];
-      try {
-        e = this.cache.read(entry, event);
-        folded = foldedValues(e, epoch);
-      } catch {
-        // The lookup's field could not be read: its rules are evaluated one by one instead, each guarded.
-        this.runLookupRulesDirectly(byValue, event, out);
-        continue;
-      }
-      for (let i = 0; i < e.count; i++) {
-        const value = folded[i];
-        const rules = value === undefined ? undefined : byValue.get(value);
-        if (!rules) continue;
-        for (const r of rules) {
-          if (this.found.has(r.rule)) continue;
-          this.found.add(r.rule);
-          this.tryRule(r.rule, TRUE, event, out);
-        }
-      }
-    }
-    this.found.clear();
-    if (out.length > before && out.length > 1) out.sort((x, y) => this.positions.get(x.rule)! - this.positions.get(y.rule)!);
-  }
-
-  private runLookupRulesDirectly(byValue: Map<string, BucketEntry[]>, event: NormalizedEvent, out: RuleMatch[]): void {
-    for (const entries of byValue.values()) {
-      for (const r of entries) {
-        if (this.found.has(r.rule)) continue;
-        this.found.add(r.rule);
-        this.tryRule(r.rule, r.rule.test, event, out);
+        const entry = b[j++];
+        this.tryRule(entry.rule, entry.test, event, out);
       }
     }
   }
@@ -308,12 +292,20 @@ export class CompiledRuleSet {
     try {
       if (!test(event)) return;
     } catch (error) {
+      // Shared work belongs to no rule: the whole event is evaluated again rule by rule (see `match`).
+      if (error instanceof SharedWorkFailed) throw error;
       this.fail(c, error);
       return;
     }
     // The rule matched: listing its true identifiers must not lose the match, so each is guarded on its own.
     const matched: string[] = [];
-    for (const { name, search } of c.identifiers) {
+    const identifiers = c.identifiers;
+    for (let i = 0; i < identifiers.length; i++) {
+      const { name, search } = identifiers[i];
+      if (c.implied[i]) {
+        matched.push(name);
+        continue;
+      }
       try {
         if (search.test(event)) matched.push(name);
       } catch {
@@ -374,10 +366,19 @@ function compileRule(
   const fields: string[] = [];
   for (const { search } of identifiers) searchFields(search, fields);
   const requiredTypes = conditionTypes(detection.condition, detection.identifiers);
-  return { position, rule, identifiers, byName, test, fields, requiredTypes };
+  const impliedNames = new Set<string>();
+  impliedIdentifiers(detection.condition, impliedNames);
+  const implied = identifiers.map(({ name }) => impliedNames.has(name));
+  return { position, rule, identifiers, byName, test, fields, requiredTypes, implied };
 }
 
-/** Constant predicates, recognised by identity so conditions fold them away. */
+/** Adds the identifiers that must hold whenever the condition holds (the operands of its top-level ANDs). */
+function impliedIdentifiers(node: ConditionNode, out: Set<string>): void {
+  if (node.op === 'id') out.add(node.name);
+  else if (node.op === 'and') for (const arg of node.args) impliedIdentifiers(arg, out);
+  else if (node.op === 'of' && node.quantifier === 'all') for (const name of node.names) out.add(name);
+}
+
 
 /** The condition as one closure over the identifiers' predicates (constant parts folded away). */
 function compileCondition(node: ConditionNode, lookup: (name: string) => EventPredicate): EventPredicate {
@@ -404,27 +405,39 @@ function compileCondition(node: ConditionNode, lookup: (name: string) => EventPr
 }
 
 /**
- * The rule's condition for events whose one and only `data.type` value folds to `type`: every plain `data.type`
- * equality item is then a known constant, which removes it (and often whole branches) from the evaluation.
+ * The rule's condition for events whose one and only `data.type` value folds to `type` (null: any event): every
+ * plain `data.type` equality item is then a known constant, which removes it (and often whole branches) from the
+ * evaluation. Each item predicate goes through `share` (the plan's shared groups).
  */
-function specializeCondition(c: CompiledRule, type: string): EventPredicate {
+function specializeCondition(c: CompiledRule, type: string | null, share: (p: EventPredicate) => EventPredicate): EventPredicate {
   const specialized = new Map<string, EventPredicate>();
-  for (const { name, search } of c.identifiers) specialized.set(name, specializeSearch(search, type));
+  for (const { name, search } of c.identifiers) specialized.set(name, specializeSearch(search, type, share));
   return compileCondition(c.rule.detection!.condition, (name) => specialized.get(name) ?? FALSE);
 }
 
-function specializeSearch(search: CompiledSearch, type: string): EventPredicate {
+function specializeSearch(search: CompiledSearch, type: string | null, share: (p: EventPredicate) => EventPredicate): EventPredicate {
   switch (search.kind) {
     case 'map':
       return allOf(search.items.map((m) => {
-        const keys = plainTypeKeys(m.item);
-        if (keys) return keys.has(type) ? TRUE : FALSE;
-        return m.matchesCached ?? m.matches;
+        const keys = type === null ? null : plainTypeKeys(m.item);
+        if (keys) return keys.has(type!) ? TRUE : FALSE;
+        return share(m.matchesCached ?? m.matches);
       }));
     case 'anyOf':
-      return anyOf(search.alternatives.map((alt) => specializeSearch(alt, type)));
+      return anyOf(search.alternatives.map((alt) => specializeSearch(alt, type, share)));
     case 'keywords':
       return search.test;
+  }
+}
+
+/** Adds the rules the plan's groups decide alone and found true for the event. */
+function collectEmitted(plan: Bucket, event: NormalizedEvent, out: Entry[]): void {
+  for (const group of plan.emitters) {
+    group.evaluate(event);
+    for (let h = 0; h < group.hitCount; h++) {
+      const rules = group.emitters[group.hitList[h]];
+      for (let r = 0; r < rules.length; r++) out.push(rules[r]);
+    }
   }
 }
 

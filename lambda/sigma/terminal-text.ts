@@ -11,6 +11,14 @@ const UNSAFE = /[\p{Cc}\p{Default_Ignorable_Code_Point}\u2028\u2029]|[\ud800-\ud
 // eslint-disable-next-line no-misleading-character-class
 const UNSAFE_KEEP_LAYOUT = /(?![\n\t])[\p{Cc}\p{Default_Ignorable_Code_Point}\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
 
+// Every character the patterns above can match is a C0 control or at or above U+007F: text without any (ASCII
+// text, as JSON output and log fields mostly are) is safe, and this plain class finds that about ten times faster
+// than the Unicode property patterns.
+// eslint-disable-next-line no-control-regex
+const MAYBE_UNSAFE = /[\x00-\x1f\x7f-\uffff]/;
+// eslint-disable-next-line no-control-regex
+const MAYBE_UNSAFE_KEEP_LAYOUT = /[\x00-\x08\x0b-\x1f\x7f-\uffff]/;
+
 function escapeUnits(match: string): string {
   let out = '';
   for (let i = 0; i < match.length; i++) out += `\\u${match.charCodeAt(i).toString(16).padStart(4, '0')}`;
@@ -22,12 +30,14 @@ function escapeUnits(match: string): string {
  * outside the BMP, as its two surrogate escapes).
  */
 export function escapeForTerminal(text: string): string {
+  if (!MAYBE_UNSAFE.test(text)) return text;
   UNSAFE.lastIndex = 0;
   return UNSAFE.test(text) ? text.replace(UNSAFE, escapeUnits) : text;
 }
 
 /** Multi-line terminal text: as escapeForTerminal, but line feeds and tabs stay (the output's own layout). */
 export function escapeForTerminalKeepingLines(text: string): string {
+  if (!MAYBE_UNSAFE_KEEP_LAYOUT.test(text)) return text;
   UNSAFE_KEEP_LAYOUT.lastIndex = 0;
   return UNSAFE_KEEP_LAYOUT.test(text) ? text.replace(UNSAFE_KEEP_LAYOUT, escapeUnits) : text;
 }

@@ -20,6 +20,10 @@ export interface StringTest {
   readonly source: string;
   /** For `exact` tests: the (folded) string the value must equal, so callers can group them in a Set. */
   readonly exact?: string;
+  /** For `prefix`, `suffix` and `contains` tests: the (folded) literal, so callers can share one automaton. */
+  readonly literal?: string;
+  /** The pattern as tested (folded, normalised): two tests of one case mode with the same `pattern` agree. */
+  readonly pattern: string;
   test(prepared: string): boolean;
 }
 
@@ -109,7 +113,7 @@ export function compileTokens(input: readonly WildcardToken[], options: PatternO
   const fold = (text: string): string => (caseSensitive ? text : foldCase(text));
   const tokens = normalizeTokens(input.map((t) => (t.kind === 'literal' ? { kind: 'literal', text: fold(t.text) } : t)));
   const src = source ?? tokensToPattern(input);
-  const base = { caseSensitive, source: src };
+  const base = { caseSensitive, source: src, pattern: tokensToPattern(tokens) };
   const n = tokens.length;
   const lit = (i: number): string | undefined => {
     const t = tokens[i];
@@ -126,15 +130,15 @@ export function compileTokens(input: readonly WildcardToken[], options: PatternO
     }
     if (n === 2 && isStar(1)) {
       const text = lit(0)!;
-      return { ...base, kind: 'prefix', test: (v) => v.startsWith(text) };
+      return { ...base, kind: 'prefix', literal: text, test: (v) => v.startsWith(text) };
     }
     if (n === 2 && isStar(0)) {
       const text = lit(1)!;
-      return { ...base, kind: 'suffix', test: (v) => v.endsWith(text) };
+      return { ...base, kind: 'suffix', literal: text, test: (v) => v.endsWith(text) };
     }
     if (n === 3 && isStar(0) && isStar(2)) {
       const text = lit(1)!;
-      return { ...base, kind: 'contains', test: (v) => v.includes(text) };
+      return { ...base, kind: 'contains', literal: text, test: (v) => v.includes(text) };
     }
     if (n === 3 && isStar(1)) {
       const head = lit(0)!;

@@ -15,8 +15,8 @@
 //   N#<detection key>                 <destination>           notification record (claim, sent, suppressed)
 //   OUTBOX                            <detection key>         correlation detection not yet delivered everywhere
 //   EV#<log_id>                       CORR                    event fed to the correlation engine (+ its detections)
-//   BUDGET#<rule id>                  <window start>          storm-control counter
-//   SUMMARY#DUE                       <window end>#<rule>#<start>  window owing a storm summary
+//   BUDGET#<rule id>                  <window start>          storm-control counter (email/SMS; chat: BUDGET#CHAT#<rule id>)
+//   SUMMARY#DUE                       <window end>#<rule>#<start>  window owing a storm summary (chat: SUMMARY#CHAT)
 // Every prefix ends with `#` or is a fixed word, so item types never collide.
 
 import type { AttributeValue, CreateTableCommandInput, DynamoDBClient, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
@@ -238,6 +238,35 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
       } while (startKey);
     }
     return out.sort((a, b) => a.closeAt - b.closeAt);
+  }
+
+  /**
+   * Exact count of the at-close windows waiting in the index (due or not), by tenant (`''`: windows without one).
+   * Reads the whole index (eventually consistent, only the `tn` attribute, billed by the items' size all the
+   * same); undefined when it holds more than `maxPages` pages of 1 MB, so a huge index never eats the caller's time.
+   */
+  async countOpenWindows(maxPages: number): Promise<Map<string, number> | undefined> {
+    const counts = new Map<string, number>();
+    let pages = 0;
+    for (let shard = 0; shard < this.shards; shard++) {
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        if (pages++ >= maxPages) return undefined;
+        const page: QueryCommandOutput = await this.send(new (dynamoDbSdk().QueryCommand)({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': S(`W#${shard}`) },
+          ProjectionExpression: 'tn',
+          ExclusiveStartKey: startKey,
+        }));
+        for (const item of page.Items ?? []) {
+          const tenant = item.tn?.S ?? '';
+          counts.set(tenant, (counts.get(tenant) ?? 0) + 1);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return counts;
   }
 
   async completeWindow(window: OpenWindow): Promise<void> {

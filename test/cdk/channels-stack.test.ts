@@ -1,71 +1,28 @@
 // The stack with every channel of docs/channels.md turned on (dashboard by name, Security Hub, Slack and Teams,
 // storm control so the sweep and the state table exist) and two Auth0 tenants, synthesized once with cdk-nag and
-// shared by every assertion in this file. The single-tenant stack is stack.test.ts's. Without bundling
-// ('aws:cdk:bundling-stacks': []): no assertion here reads the bundle, the two functions' bundles are the same
-// code whatever the channels, and stack.test.ts and correlation-stack.test.ts build and inspect them.
+// shared by every assertion in this file (the app: channels-app.ts). The single-tenant stack is stack.test.ts's.
+// Without bundling: no assertion here reads the bundle. aws-cdk-lib's built-in CloudFormation validation of this
+// same app is cdk-validation.long.test.ts (npm run test:long).
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, CfnResource, Stack, type CfnElement } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { buildApp, type BuiltApp } from '../../lib/app';
-
-const SOURCE = 'aws.partner/auth0.com/acme-1234/auth0.logs';
-const DEV_SOURCE = 'aws.partner/auth0.com/acme-dev-5678/auth0.logs';
-const ROOT = path.join(__dirname, '..', '..');
-const TEAMS_CHANNEL = '19:0123456789abcdef0123456789abcdef@thread.tacv2';
-
-// The feature flags `cdk synth` runs with, including `@aws-cdk/core:validateAgainstDefaultRules`, which makes
-// aws-cdk-lib's built-in CloudFormation validation fatal on error.
-const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
-const VALIDATE = '@aws-cdk/core:validateAgainstDefaultRules';
+import type { BuiltApp } from '../../lib/app';
+import { DEV_SOURCE, SOURCE, synthChannelsApp } from './channels-app';
 
 let work: string;
 let built: BuiltApp;
 let template: Template;
-let validationBefore: string | undefined;
 
 beforeAll(() => {
-  // test/helpers/jest-setup.ts turns the built-in validation off for the suite (about 4 s of WebAssembly start-up
-  // per test file); this file, the widest configuration, is where it runs, as `cdk synth` runs it.
-  validationBefore = process.env.CDK_VALIDATION;
-  delete process.env.CDK_VALIDATION;
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'sigma-channels-test-'));
-  fs.mkdirSync(path.join(work, 'rules'));
-  fs.copyFileSync(path.join(ROOT, 'rules', 'api_explorer_token_copy.yml'), path.join(work, 'rules', 'seed.yml'));
-  const app = new App({
-    outdir: path.join(work, 'cdk.out'),
-    context: {
-      ...CDK_JSON_CONTEXT,
-      tenants: [
-        { name: 'prod', eventSourceName: SOURCE, auth0Domain: 'acme.eu.auth0.com', placeholders: { api_explorer_client_id: 'AbCdEf0123456789' } },
-        { eventSourceName: DEV_SOURCE, minLevel: 'high', placeholders: { api_explorer_client_id: 'DevDevDev0000001' } },
-      ],
-      alertEmails: 'sec@example.com',
-      rulesDir: path.join(work, 'rules'),
-      auth0Domain: 'acme.eu.auth0.com',
-      stormControl: 'true',
-      dashboard: 'auth0-sigma-ops',
-      securityHub: 'true',
-      securityHubMinLevel: 'medium',
-      slackWorkspaceId: 'T0123ABCD',
-      slackChannelId: 'C0123ABCD',
-      teamsTeamId: '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
-      teamsChannelId: TEAMS_CHANNEL,
-      teamsTenantId: 'aa11bb22-cc33-dd44-ee55-ff6677889900',
-      chatMinLevel: 'high',
-      'aws:cdk:bundling-stacks': [],
-    },
-  });
-  built = buildApp(app, { rulesBuildDir: path.join(work, 'build'), log: () => undefined });
-  app.synth();
+  built = synthChannelsApp(work);
   template = Template.fromStack(built.stack);
 }, 300_000);
 
 afterAll(() => {
-  if (validationBefore === undefined) delete process.env.CDK_VALIDATION;
-  else process.env.CDK_VALIDATION = validationBefore;
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -124,6 +81,26 @@ describe('dashboard', () => {
     // Both functions are graphed.
     expect(body).toContain(`{"Ref":"${logicalId(detector().fn)}"}`);
     expect(body).toContain(`{"Ref":"${logicalId(detector().state!.sweepFn!)}"}`);
+  });
+
+  test('correlation state size: the sweep\'s gauges (table items and bytes, windows waiting, per tenant) at their maximum', () => {
+    const body = dashboardBody();
+    for (const metric of ['StateTableItems', 'StateTableBytes', 'CorrelationWindowsOpen']) {
+      expect(body).toMatch(new RegExp(`\\\\"Auth0Sigma\\\\",\\\\"${metric}\\\\",\\\\"service\\\\",\\\\"auth0-sigma\\\\",\\{[^}]*\\\\"stat\\\\":\\\\"Maximum\\\\"`));
+    }
+    expect(body).toMatch(/\\"StateTableBytes\\"[^\]]*\\"yAxis\\":\\"right\\"/);
+    expect(body).toContain("SEARCH('{Auth0Sigma,Tenant,service} MetricName=\\\\\\\"CorrelationWindowsOpen\\\\\\\"', 'Maximum', 300)");
+  });
+
+  test('only the sweep may DescribeTable, on the state table only', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(detector().state!.table), 'Arn'] };
+    const policies = template.findResources('AWS::IAM::Policy');
+    const describing = Object.values(policies).flatMap((p) => (p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown; Sid?: string }[])
+      .filter((s) => JSON.stringify(s.Action).includes('dynamodb:DescribeTable'))
+      .map((s) => ({ s, roles: p.Properties.Roles as unknown[] })));
+    expect(describing).toHaveLength(1);
+    expect(describing[0].s).toMatchObject({ Sid: 'DescribeStateTable', Effect: 'Allow', Action: 'dynamodb:DescribeTable', Resource: tableArn });
+    expect(describing[0].roles).toEqual([{ Ref: logicalId(detector().state!.sweepRole!) }]);
   });
 });
 
@@ -223,23 +200,4 @@ test('cdk-nag AwsSolutions: no unsuppressed errors or warnings with every channe
   const nag = Match.stringLikeRegexp('AwsSolutions-.*');
   expect(annotations.findError('*', nag)).toEqual([]);
   expect(annotations.findWarning('*', nag)).toEqual([]);
-});
-
-describe('CloudFormation validation (aws-cdk-lib built-in, errors fatal as in cdk.json)', () => {
-  test('cdk.json makes validation errors fatal, and the synth above ran with it', () => {
-    expect(CDK_JSON_CONTEXT[VALIDATE]).toBe(true);
-    expect(built.stack.node.tryGetContext(VALIDATE)).toBe(true);
-    // Written whenever validation runs; an error would have failed the synth in beforeAll.
-    const report = fs.readFileSync(path.join(work, 'cdk.out', 'validation-report.json'), 'utf8');
-    expect(JSON.parse(report).pluginReports).toBeDefined();
-    expect(report).not.toMatch(/"severity":\s*"(error|fatal)"/i);
-  });
-
-  test('the same validation fails a synth whose template is invalid (so the synth above could fail)', () => {
-    const app = new App({ outdir: path.join(work, 'invalid.out'), context: { [VALIDATE]: true } });
-    const stack = new Stack(app, 'Invalid');
-    new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'not a number', NoSuchProperty: true } });
-    expect(() => app.synth()).toThrow(/ERROR NoSuchProperty: Additional properties are not allowed.*CloudFormation Validate/);
-    expect(fs.readFileSync(path.join(work, 'invalid.out', 'validation-report.json'), 'utf8')).toContain('VisibilityTimeout');
-  });
 });

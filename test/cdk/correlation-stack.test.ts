@@ -192,6 +192,8 @@ describe('IAM: least privilege', () => {
         Condition: { StringEquals: { 'events:source': 'auth0-sigma', 'events:detail-type': 'Sigma detection' } },
       },
       ...tableStatements(),
+      // The dashboard's state size (lambda/state/state-size.ts): the sweep only, this table only.
+      { Sid: 'DescribeStateTable', Effect: 'Allow', Action: 'dynamodb:DescribeTable', Resource: arnOf(id(state().table)) },
     ]);
     expect(JSON.stringify(statements)).not.toContain('*');
     expect(Object.keys(template.findResources('AWS::IAM::Role'))).toHaveLength(2);

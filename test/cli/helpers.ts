@@ -1,4 +1,6 @@
 // Runs the real CLI in-process with captured streams.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../bin/cli';
@@ -53,4 +55,12 @@ export async function run(args: string[], options: { stdin?: string; tty?: boole
 
 export function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
+}
+
+/** A detection config file (auth0-sigma.yml) with `text` in a fresh temporary folder; `done` removes the folder. */
+export function tempConfig(text: string): { file: string; dir: string; done: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'auth0-sigma-config-'));
+  const file = path.join(dir, 'auth0-sigma.yml');
+  fs.writeFileSync(file, text);
+  return { file, dir, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

@@ -5,11 +5,12 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
-import { buildChatNotification, CHAT_EVENT_TYPE, type ChatNotification } from '../../lambda/notify/chat-message';
+import { buildChatNotification, CHAT_EVENT_TYPE, CHAT_LIMITS, type ChatNotification } from '../../lambda/notify/chat-message';
 import { ChatNotifier } from '../../lambda/notify/chat-publisher';
 import { DeliveryError } from '../../lambda/notify/delivery-error';
 import type { Detection } from '../../lambda/sigma/types';
 import { expectValidCard } from '../helpers/chat-card';
+import { expectWithinPlatformLimits } from './chat-limits';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:chat';
 const snsMock = mockClient(SNSClient);
@@ -94,10 +95,35 @@ test('property: any title, user and prevention text gives a valid card within ev
     fc.property(fc.string({ unit: 'binary', maxLength: 3000 }), fc.string({ unit: 'binary', maxLength: 3000 }), fc.array(fc.string({ maxLength: 2000 }), { maxLength: 30 }), (title, user, prevention) => {
       const d = detection({ user_name: user, client_name: user }, { prevention });
       d.rule.title = title;
-      expectValidCard(buildChatNotification(d, { event: { data: { tenant_name: user } }, auth0Domain: 'acme.eu.auth0.com' }));
+      expectWithinPlatformLimits(expectValidCard(buildChatNotification(d, { event: { data: { tenant_name: user } }, auth0Domain: 'acme.eu.auth0.com' })));
     }),
     { numRuns: 200 },
   );
+});
+
+test('a card at every bound, astral characters and quotes throughout, fits SNS, Slack and Teams', () => {
+  // Each character is 4 bytes in UTF-8 and in UTF-16 (and a quote doubles when escaped): the worst case per field.
+  const wide = (n: number): string => '\u{1F6A8}"'.repeat(n);
+  const d = detection({
+    user_name: wide(5000), user_id: wide(5000), client_name: wide(5000), client_id: wide(5000), ip: wide(5000),
+  }, { explanation: wide(5000), prevention: Array.from({ length: 20 }, () => wide(5000)) });
+  d.rule.title = wide(5000);
+  d.rule.tags = Array.from({ length: 30 }, (_, i) => `attack.${i}${wide(100)}`);
+  const card = expectWithinPlatformLimits(expectValidCard(buildChatNotification(d, {
+    event: { data: { tenant_name: wide(5000), user_agent: wide(5000) } }, auth0Domain: 'acme.eu.auth0.com',
+  })));
+  // Every bounded field is at its bound (one less where a cut would split a surrogate pair), so the sizes above
+  // are the worst case, not those of a small card.
+  const atBound = (text: string, bound: number): void => expect(text.length).toBeGreaterThanOrEqual(bound - 1);
+  atBound(card.content.title, CHAT_LIMITS.title);
+  atBound(card.metadata.summary, CHAT_LIMITS.summary);
+  atBound(card.content.description, CHAT_LIMITS.description);
+  expect(card.content.nextSteps).toHaveLength(CHAT_LIMITS.nextSteps);
+  for (const step of card.content.nextSteps.slice(0, -1)) atBound(step, CHAT_LIMITS.nextStep);
+  expect(card.content.keywords).toHaveLength(CHAT_LIMITS.keywords);
+  expect(card.metadata.relatedResources).toHaveLength(CHAT_LIMITS.relatedResources);
+  expect(Object.keys(card.metadata.additionalContext)).toHaveLength(CHAT_LIMITS.contextValues);
+  expect(Buffer.byteLength(JSON.stringify(card), 'utf16le')).toBeGreaterThan(15_000);
 });
 
 describe('the sink', () => {

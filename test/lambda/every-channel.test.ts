@@ -12,6 +12,7 @@ import { normalizeEvent } from '../../lambda/sigma/events';
 import { CompiledRuleSet } from '../../lambda/sigma/ruleset';
 import type { Detection, NormalizedEvent } from '../../lambda/sigma/types';
 import { expectValidCard } from '../helpers/chat-card';
+import { expectWithinPlatformLimits } from './chat-limits';
 import { seedEvent, seedModel } from './detector-fixtures';
 
 const SNS_MESSAGE_MAX_BYTES = 256 * 1024;
@@ -62,8 +63,8 @@ describe.each(cases)('%s', (_name, raw) => {
     expect(entrySize(entries[0])).toBeLessThanOrEqual(EVENTBRIDGE_ENTRY_MAX_BYTES);
   });
 
-  test('chat: a valid custom notification within every bound, naming the tenant', () => {
-    const card = expectValidCard(buildChatNotification(detection, { event, auth0Domain: DOMAIN }));
+  test('chat: a valid custom notification within every bound and the SNS, Slack and Teams limits, naming the tenant', () => {
+    const card = expectWithinPlatformLimits(expectValidCard(buildChatNotification(detection, { event, auth0Domain: DOMAIN })));
     expect(card.content.description).toMatch(/^\*Tenant:\* acme/m);
   });
 

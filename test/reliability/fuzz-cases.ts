@@ -1,7 +1,7 @@
-// The fuzz runs of scan's pipeline and of the Lambda handler, by number of events: `npm test` runs them on one or
-// two thousand events (fuzz-scan.test.ts, fuzz-handler.test.ts), `npm run test:long` on 100,000
-// (fuzz-scan.long.test.ts, fuzz-handler.long.test.ts): the same generators, seeds and checks; the long runs also
-// meet the rare huge values (one string in 16,000: fuzz-arbitraries.ts).
+// The fuzz runs of scan's pipeline and of the Lambda handler, by number of events (fuzz-scan.test.ts,
+// fuzz-handler.test.ts): `npm test` runs them on 1,000 events, `npm run test:long` on 100,000
+// (test/helpers/scale.ts): the same generators, seeds and checks; the long runs also meet the rare huge values (one
+// string in 16,000: fuzz-arbitraries.ts).
 
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';

@@ -1,4 +1,4 @@
-// Fuzzing the Lambda handler: generated hostile events (1,000 here, 100,000 in fuzz-handler.long.test.ts) through
+// Fuzzing the Lambda handler: generated hostile events (1,000 in `npm test`, 100,000 in `npm run test:long`) through
 // the real runtime (normalize → match → detections → SNS message building → EventBridge entries), AWS clients mocked. No invocation may throw when
 // AWS accepts everything; every event is evaluated or counted as malformed, never both, never neither; log
 // lines carry identifiers only (never a whole event); every publish stays within SNS's limits.
@@ -9,10 +9,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createRuntime, runInvocation } from '../../lambda/handler';
 import { fuzzModel } from './fuzz-arbitraries';
 import { CheckingTelemetry, detectionOnly, fuzzHandler } from './fuzz-cases';
+import { testScale } from '../helpers/scale';
 
-test('1,000 hostile events through the handler: no throw, every event accounted for, bounded logs and messages', async () => {
-  await fuzzHandler(1_000);
-});
+const EVENTS = testScale(1_000, 100_000);
+
+test(`${EVENTS.toLocaleString('en-US')} hostile events through the handler: no throw, every event accounted for, bounded logs and messages`, async () => {
+  await fuzzHandler(EVENTS);
+}, testScale(60_000, 1_200_000));
 
 // Found by this fuzzing and fixed in lambda/pipeline.ts: the 'detection' log line copied log_id unbounded.
 // Auth0 sets log_id, but a redriven or hand-made event could carry a 100 KB log_id into every log line.

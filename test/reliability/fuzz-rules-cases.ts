@@ -1,5 +1,5 @@
-// The mutated-rule-file fuzzing shared by fuzz-rules.test.ts (`npm test`: 200 mutations) and
-// fuzz-rules.long.test.ts (`npm run test:long`: 1,000): the shipped rules and a fuzz rule file, edited at random
+// The mutated-rule-file fuzzing of fuzz-rules.test.ts (`npm test`: 80 mutations, `npm run test:long`: 1,000;
+// test/helpers/scale.ts): the shipped rules and a fuzz rule file, edited at random
 // positions with YAML and Sigma tokens, must load with located diagnostics, no throw, no hang, no silent loss.
 
 import fc from 'fast-check';

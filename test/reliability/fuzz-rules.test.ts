@@ -10,6 +10,7 @@ import { loadRulesFromText } from '../../lambda/sigma/loader';
 import { ROOT } from './fuzz-arbitraries';
 import { apply, checkLoad, edit, mutatedRuleFiles, originals, PLACEHOLDERS, type Edit } from './fuzz-rules-cases';
 import { run } from '../cli/helpers';
+import { testScale } from '../helpers/scale';
 
 test('every original loads cleanly (the baseline the mutations start from)', () => {
   for (const o of originals) {
@@ -19,9 +20,12 @@ test('every original loads cleanly (the baseline the mutations start from)', () 
   }
 });
 
-test('200 mutated rule files: located diagnostics, no throw, no hang, no silent loss', () => {
-  mutatedRuleFiles(200);
-});
+// 80 in `npm test`, 1,000 in `npm run test:long` (test/helpers/scale.ts).
+const MUTATIONS = testScale(80, 1_000);
+
+test(`${MUTATIONS.toLocaleString('en-US')} mutated rule files: located diagnostics, no throw, no hang, no silent loss`, () => {
+  mutatedRuleFiles(MUTATIONS);
+}, testScale(60_000, 600_000));
 
 test('hostile YAML: alias bombs, deep nesting, huge conditions, many documents', () => {
   const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];

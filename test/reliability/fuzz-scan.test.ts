@@ -1,6 +1,6 @@
 // Fuzzing scan's pipeline: generated hostile events (deep nesting, huge strings, unicode, numbers as strings,
-// arrays where objects are expected, `__proto__`/`constructor` keys) through normalize + match (2,000 here, 100,000
-// in fuzz-scan.long.test.ts), and a generated NDJSON file (with broken lines) through the real `scan` command. No
+// arrays where objects are expected, `__proto__`/`constructor` keys) through normalize + match (1,000 in `npm test`,
+// 100,000 in `npm run test:long`: test/helpers/scale.ts), and a generated NDJSON file (with broken lines) through the real `scan` command. No
 // crash, no hang, every malformed item counted and skipped, every well-formed one evaluated.
 
 import * as fs from 'node:fs';
@@ -9,17 +9,20 @@ import * as path from 'node:path';
 import { eventBatches, FUZZ_RULES } from './fuzz-arbitraries';
 import { fuzzScanPipeline } from './fuzz-cases';
 import { run } from '../cli/helpers';
+import { testScale } from '../helpers/scale';
 
-test('2,000 hostile events through scan\'s normalize + match: no throw, each counted once, labels respected', () => {
-  fuzzScanPipeline(2_000);
-});
+const EVENTS = testScale(1_000, 100_000);
+
+test(`${EVENTS.toLocaleString('en-US')} hostile events through scan's normalize + match: no throw, each counted once, labels respected`, () => {
+  fuzzScanPipeline(EVENTS);
+}, testScale(60_000, 1_200_000));
 
 test('the real scan command over a generated NDJSON file with broken lines: exit 0, every item accounted for', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuzz-scan-'));
   try {
     const lines: string[] = [];
     let broken = 0;
-    for (const batch of eventBatches(3_000, 1_000, 7)) {
+    for (const batch of eventBatches(testScale(1_000, 3_000), 1_000, 7)) {
       for (const { event } of batch) {
         const text = JSON.stringify(event);
         // Values JSON cannot represent (undefined at the top) become a broken line too.

@@ -1,5 +1,5 @@
-// The hostile detections of notification-hardening.test.ts (300 cases, in `npm test`) and
-// notification-hardening.long.test.ts (1,500 cases, in `npm run test:long`), and the check each case must pass.
+// The hostile detections of notification-hardening.test.ts (150 cases in `npm test`, 1,500 in `npm run test:long`:
+// test/helpers/scale.ts), and the check each case must pass.
 
 import fc from 'fast-check';
 import { buildSnsMessage } from '../../lambda/notify/sns-message';

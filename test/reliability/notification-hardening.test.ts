@@ -2,7 +2,8 @@
 // IPs as sent, group values of correlations). Property tests over hostile detections: no control or invisible
 // characters, no HTML, no live attacker links, every field bounded, SMS within 140 ASCII characters, subject
 // within 100 printable ASCII characters, the whole SNS message within SNS's 256 KB. The detections and the
-// check are in notification-hardening-cases.ts; the 1,500-case run is notification-hardening.long.test.ts.
+// check are in notification-hardening-cases.ts; `npm test` runs 150 cases, `npm run test:long` 1,500
+// (test/helpers/scale.ts).
 
 import fc from 'fast-check';
 import { buildSnsMessage } from '../../lambda/notify/sns-message';
@@ -10,10 +11,13 @@ import { safeBlock, safeLine, toAscii } from '../../lambda/notify/sanitize';
 import type { Detection } from '../../lambda/sigma/types';
 import { hostileString, hostileValue } from './fuzz-arbitraries';
 import { FORBIDDEN_IN_EMAIL, PRINTABLE_ASCII, assertHostileDetections } from './notification-hardening-cases';
+import { testScale } from '../helpers/scale';
 
-test('hostile detections: subject, SMS, email and size bounds hold (300 cases)', () => {
-  assertHostileDetections(300);
-});
+const CASES = testScale(150, 1_500);
+
+test(`hostile detections: subject, SMS, email and size bounds hold (${CASES.toLocaleString('en-US')} cases)`, () => {
+  assertHostileDetections(CASES);
+}, testScale(60_000, 600_000));
 
 
 test('forged lines: a CR/LF or U+2028 in a value never starts a new line of the email', () => {
@@ -60,7 +64,7 @@ test('sanitizers: bounded output for any input, even megabytes', () => {
       expect(ascii.length).toBeLessThanOrEqual(max);
       expect(ascii).toMatch(PRINTABLE_ASCII);
     }),
-    { numRuns: 3_000, seed: 3 },
+    { numRuns: testScale(1_000, 3_000), seed: 3 },
   );
   const huge = 'A'.repeat(5_000_000);
   const start = Date.now();

@@ -7,6 +7,7 @@ import { Correlator } from '../../lambda/sigma/correlation';
 import { DynamoDbCorrelationStore, correlationTableSchema } from '../../lambda/state/dynamodb-store';
 import type { Detection } from '../../lambda/sigma/types';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
+import { LONG_RUN } from '../helpers/scale';
 import { MINUTE, T0, correlationRule, defineCorrelationScenarios, detectionRule, ev } from '../sigma/correlation-scenarios';
 import { defineStoreContract } from './store-contract';
 
@@ -31,7 +32,13 @@ defineStoreContract('dynamodb (dynalite)', async () => {
   return { store: storeOn(tableName), peer: () => storeOn(tableName, 1) };
 });
 
-defineCorrelationScenarios('dynamodb (dynalite)', async () => storeOn(await dynamo.createTable()));
+// The correlation scenarios again on dynalite: about 5 s of CPU (each is dozens of SDK calls of about 2 ms), so in
+// `npm run test:long` (test/helpers/scale.ts). `npm test` runs them on the memory store (test/sigma/correlation.test.ts),
+// the store contract above on dynalite, and the correlator on dynalite end to end in test/lambda/correlation-handler,
+// tenant-correlation and test/reliability/faults.
+(LONG_RUN ? describe : describe.skip)('on dynalite (npm run test:long)', () => {
+  defineCorrelationScenarios('dynamodb (dynalite)', async () => storeOn(await dynamo.createTable()));
+});
 
 const A = detectionRule('rule-a');
 
