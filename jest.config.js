@@ -1,13 +1,13 @@
 /** @type {import('jest').Config} */
-// `npm test` (after `tsc --noEmit`): the unit and integration suites. The long runs (100k-event fuzzing, soak,
-// bundle smoke, the package test) are `*.long.test.ts` files, run by `npm run test:long` (jest.long.config.js).
+// `npm test`: the unit and integration suites. The long runs are `*.long.test.ts` files and the full sizes of the
+// tests using test/helpers/scale.ts, run by `npm run test:long` (jest.long.config.js).
 // docs/development.md has the figures behind these settings.
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '\\.long\\.test\\.ts$'],
-  // Types are stripped by esbuild, file by file; type errors are caught once by `tsc --noEmit` in `npm test`.
+  // Types are stripped by esbuild, file by file; type errors are `npm run typecheck`'s (tsc --noEmit).
   transform: { '^.+\\.tsx?$': '<rootDir>/test/helpers/esbuild-transform.js' },
   // Two cores on the reference machine: jest's default (cores - 1) would run everything in one process.
   maxWorkers: 2,

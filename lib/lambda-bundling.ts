@@ -94,11 +94,11 @@ export function findLockFile(from: string): string {
  * Builds the AWS SDK modules into `<outputDir>/aws-sdk/` with the esbuild the bundling uses (resolved from the
  * project root, as NodejsFunction resolves it). The options travel base64-encoded: no quoting on any shell.
  *
- * The build (about 0.8 s of CPU per function, the larger part of a bundled synth) is the same for every function and
- * every synth until esbuild, the options, the entry files or the lock file change, so it is kept under
- * `node_modules/.cache/auth0-sigma/` keyed by a hash of those (sdkModulesCacheKey) and copied from there. A new
- * build goes to a temporary folder renamed into place, so a concurrent synth never sees half a build; any cache
- * failure (read-only node_modules, no node_modules) falls back to building straight into the output.
+ * The build (about 0.8 s of CPU per function) is the same for every function and every synth until esbuild, the
+ * options, the entry files or the lock file change, so it is kept under `node_modules/.cache/auth0-sigma/` keyed by
+ * a hash of those (sdkModulesCacheKey) and copied from there. A new build goes to a temporary folder renamed into
+ * place, so a concurrent synth never sees half a build; any cache failure (read-only node_modules, no
+ * node_modules) falls back to building straight into the output.
  */
 export function sdkModulesCommand(lambdaDir: string, outputDir: string, lockFile: string): string {
   const projectRoot = path.dirname(lockFile);

@@ -63,10 +63,11 @@ function startsAsNdjson(file: string): boolean {
 /** The worker's module: compiled JavaScript beside this file, or the TypeScript source through tsx (a checkout, tests). */
 function startWorker(setup: WorkerSetup): Worker {
   const compiled = path.join(__dirname, 'scan-worker.js');
-  if (fs.existsSync(compiled)) return new Worker(compiled, { workerData: setup });
+  // `env` given explicitly: this module's process.env (under a test runner's sandbox, the one the test sets).
+  if (fs.existsSync(compiled)) return new Worker(compiled, { workerData: setup, env: process.env });
   const source = path.join(__dirname, 'scan-worker.ts');
   const code = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`;
-  return new Worker(code, { eval: true, workerData: setup });
+  return new Worker(code, { eval: true, workerData: setup, env: process.env });
 }
 
 export interface ParallelHooks {
@@ -74,58 +75,130 @@ export interface ParallelHooks {
   afterRange(bytes: number): Promise<void>;
 }
 
+interface PoolJob {
+  result(result: RangeResult): void;
+  failed(worker: number, message: string): void;
+}
+
 /**
- * Scans one file with worker threads into `pipeline`, as `readSource` with the sequential pipeline would.
- * Rejects when a worker fails (with the range it was reading) or when `hooks` throws; the workers are stopped
- * either way.
+ * The worker threads of one scan, started as soon as the rules are loaded (they load and compile them while the
+ * main thread compiles its own copy and sets up) and serving every parallel file of the scan in turn.
+ */
+export class ScanWorkerPool {
+  private readonly workers: Worker[];
+  private job: PoolJob | undefined;
+  /** A failure while no file was being scanned (a worker that could not start): reported to the next job. */
+  private early: { worker: number; message: string } | undefined;
+  private stopping = false;
+
+  constructor(
+    setup: WorkerSetup,
+    threads: number,
+    /** The sources this pool scans (decided once, before any is read). */
+    private readonly sources: ReadonlySet<InputSource>,
+  ) {
+    this.workers = Array.from({ length: threads }, () => startWorker(setup));
+    this.workers.forEach((worker, w) => {
+      worker.on('message', (result: RangeResult) => this.job?.result(result));
+      const failed = (message: string): void => {
+        if (this.job) this.job.failed(w, message);
+        else this.early ??= { worker: w, message };
+      };
+      worker.on('error', (err: Error) => failed(err.message));
+      worker.on('exit', (code) => {
+        if (!this.stopping) failed(`it exited (code ${code}) before the scan ended`);
+      });
+    });
+  }
+
+  serves(source: InputSource): boolean {
+    return this.sources.has(source);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  post(worker: number, request: RangeRequest): void {
+    this.workers[worker].postMessage(request);
+  }
+
+  /** Routes the workers' results and failures to `job` until the returned function is called. */
+  attach(job: PoolJob): () => void {
+    this.job = job;
+    if (this.early) job.failed(this.early.worker, this.early.message);
+    return () => {
+      this.job = undefined;
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * The pool for the sources that will be scanned in parallel, or undefined when none will: one worker per thread,
+ * no more than the largest such file has ranges.
+ */
+export function startWorkerPool(sources: readonly InputSource[], model: RuleSetModel, options: ParallelOptions): ScanWorkerPool | undefined {
+  const parallel = sources.filter((s) => scansInParallel(s, options));
+  if (parallel.length === 0) return undefined;
+  const ranges = Math.max(...parallel.map((s) => Math.ceil((s.size ?? 0) / options.rangeSize)));
+  return new ScanWorkerPool({ model, maxItemBytes: options.maxItemBytes }, Math.min(options.threads, ranges), new Set(parallel));
+}
+
+/**
+ * Scans one file with the pool's workers into `pipeline`, as `readSource` with the sequential pipeline would.
+ * Rejects when a worker fails (with the range it was reading) or when `hooks` throws; the caller stops the pool.
  */
 export async function scanFileInParallel(
   source: InputSource & { file: string; size: number },
   model: RuleSetModel,
+  pool: ScanWorkerPool,
   pipeline: ScanPipeline,
   hooks: ParallelHooks,
   options: ParallelOptions,
 ): Promise<void> {
   const rulesById = new Map<string, RuleModel>([...model.rules, BUDGET_RULE].map((r) => [r.id, r]));
-  const setup: WorkerSetup = { model, file: source.file, maxItemBytes: options.maxItemBytes };
   const ranges = Math.ceil(source.size / options.rangeSize);
-  const workers = Array.from({ length: Math.min(options.threads, ranges) }, () => startWorker(setup));
   const pending = new Map<number, RangeResult>();
   const assigned = new Map<number, number>(); // range index → worker index
   let failure: Error | undefined;
-  let stopping = false;
   let wake: (() => void) | undefined;
   const signal = (): void => {
     const w = wake;
     wake = undefined;
     w?.();
   };
-  const rangeOf = (index: number): RangeRequest => ({ index, start: index * options.rangeSize, end: Math.min((index + 1) * options.rangeSize, source.size) });
-  const rangeText = (index: number): string => `bytes ${rangeOf(index).start}-${rangeOf(index).end}`;
-  workers.forEach((worker, w) => {
-    worker.on('message', (result: RangeResult) => {
+  const rangeOf = (index: number): RangeRequest => ({
+    file: source.file,
+    index,
+    start: index * options.rangeSize,
+    end: Math.min((index + 1) * options.rangeSize, source.size),
+  });
+  const detach = pool.attach({
+    result: (result) => {
       assigned.delete(result.index);
       pending.set(result.index, result);
       signal();
-    });
-    const failed = (message: string): void => {
-      const at = [...assigned].find(([, owner]) => owner === w)?.[0];
-      failure ??= new Error(`a scan worker failed while reading ${source.name}${at === undefined ? '' : ` (${rangeText(at)})`}: ${message}`);
+    },
+    failed: (worker, message) => {
+      const at = [...assigned].find(([, owner]) => owner === worker)?.[0];
+      const where = at === undefined ? '' : ` (bytes ${rangeOf(at).start}-${rangeOf(at).end})`;
+      failure ??= new Error(`a scan worker failed while reading ${source.name}${where}: ${message}`);
       signal();
-    };
-    worker.on('error', (err: Error) => failed(err.message));
-    worker.on('exit', (code) => {
-      if (!stopping) failed(`it exited (code ${code}) before the scan ended`);
-    });
+    },
   });
   let dispatched = 0;
   let consumed = 0;
   const dispatch = (): void => {
-    while (dispatched < ranges && dispatched - consumed < workers.length * IN_FLIGHT_PER_WORKER) {
+    while (dispatched < ranges && dispatched - consumed < pool.size * IN_FLIGHT_PER_WORKER) {
       const index = dispatched++;
-      const w = index % workers.length;
+      const w = index % pool.size;
       assigned.set(index, w);
-      workers[w].postMessage(rangeOf(index));
+      pool.post(w, rangeOf(index));
     }
   };
   try {
@@ -168,7 +241,6 @@ export async function scanFileInParallel(
     }
     await pipeline.flush();
   } finally {
-    stopping = true;
-    await Promise.all(workers.map((w) => w.terminate()));
+    detach();
   }
 }

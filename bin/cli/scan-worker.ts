@@ -16,11 +16,11 @@ import { ScanPipeline, type PartSummary } from './scan-pipeline';
 
 export interface WorkerSetup {
   model: RuleSetModel;
-  file: string;
   maxItemBytes: number;
 }
 
 export interface RangeRequest {
+  file: string;
   index: number;
   start: number;
   end: number;
@@ -61,8 +61,12 @@ const READ_SIZE = 1024 * 1024;
 
 class RangeScanner {
   private readonly pipeline: ScanPipeline;
-  private readonly fd: number;
+  /** The file being read (the pool serves every file of a scan, one after the other). */
+  private fd = -1;
+  private file: string | undefined;
   private readonly block = Buffer.allocUnsafe(READ_SIZE);
+  /** A range's bytes, reused from range to range (a fresh buffer per range is external memory for the GC to chase). */
+  private rangeBuffer = Buffer.alloc(0);
   private matched: MatchedLine[] = [];
   private chunk = 0;
   private lastText = '';
@@ -71,10 +75,14 @@ class RangeScanner {
     const ruleSet = new CompiledRuleSet(setup.model);
     this.pipeline = new ScanPipeline(ruleSet, setup.model.rules, () => undefined);
     this.pipeline.matchedSink = (matches, line) => this.matched.push({ line, chunk: this.chunk, text: this.lastText, matches: matches.map(toSent) });
-    this.fd = fs.openSync(setup.file, 'r');
   }
 
-  scan({ index, start, end }: RangeRequest): RangeResult {
+  scan({ file, index, start, end }: RangeRequest): RangeResult {
+    if (file !== this.file) {
+      if (this.fd >= 0) fs.closeSync(this.fd);
+      this.fd = fs.openSync(file, 'r');
+      this.file = file;
+    }
     const crashAt = process.env[CRASH_HOOK_ENV];
     if (crashAt !== undefined && Number(crashAt) === index) throw new Error(`forced crash of a scan worker at range ${index} (${CRASH_HOOK_ENV})`);
     this.matched = [];
@@ -110,7 +118,8 @@ class RangeScanner {
   }
 
   private readLines(reader: JsonItemReader, first: number, end: number): void {
-    const buffer = Buffer.allocUnsafe(end - first);
+    if (this.rangeBuffer.length < end - first) this.rangeBuffer = Buffer.allocUnsafe(end - first);
+    const buffer = this.rangeBuffer.subarray(0, end - first);
     let filled = 0;
     while (filled < buffer.length) {
       const read = fs.readSync(this.fd, buffer, filled, buffer.length - filled, first + filled);
@@ -169,7 +178,8 @@ function toSent(match: RuleMatch): SentMatch {
   return sent;
 }
 
-if (parentPort) {
+// Only as a scan worker (a test importing CRASH_HOOK_ENV, or a test runner's own worker thread, is not one).
+if (parentPort && (workerData as Partial<WorkerSetup> | null)?.model !== undefined) {
   const port = parentPort;
   const scanner = new RangeScanner(workerData as WorkerSetup);
   port.on('message', (request: RangeRequest) => {

@@ -5,7 +5,7 @@ import type * as CliProgress from 'cli-progress';
 import { CompiledRuleSet } from '../../lambda/sigma/ruleset';
 import { BUDGET_RULE } from '../../lambda/sigma/budget';
 import { escapeForTerminalKeepingLines } from '../../lambda/sigma/terminal-text';
-import type { Detection, RuleSummary } from '../../lambda/sigma/types';
+import type { Detection, RuleSetModel, RuleSummary } from '../../lambda/sigma/types';
 import { BufferedWriter, EXIT_FAILURE, EXIT_OK, UsageError, formatCount, printable, type CliIO } from './io';
 import { readSource, resolveInputs, type InputSource } from './input';
 import { loadRuleSet, plural, printDiagnostics, rulesWithErrors, type RuleOptions } from './rule-options';
@@ -15,7 +15,7 @@ import { createCorrelationObserver } from './correlation';
 import { AlertVolume, DEFAULT_NOISY_THRESHOLD, formatAlertVolume, type AlertVolumeOptions } from './alert-volume';
 import { scanLimits, type ScanLimitOptions } from './limits';
 import { SCAN_FORMATS } from './scan-formats';
-import { DEFAULT_RANGE_SIZE, defaultThreads, scanFileInParallel, scansInParallel, type ParallelOptions } from './parallel-scan';
+import { DEFAULT_RANGE_SIZE, defaultThreads, scanFileInParallel, startWorkerPool, type ParallelOptions, type ScanWorkerPool } from './parallel-scan';
 
 /** stdout failed (EPIPE when `| head` exits): stop reading input, there is nowhere to write detections. */
 class OutputClosedError extends Error {
@@ -140,13 +140,39 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
   }
   if (result.model.rules.length === 0) err.write('warning: no rule is enabled: nothing can be detected\n');
 
-  const ruleSet = new CompiledRuleSet(result.model);
+  const limits = scanLimits(options);
+  const parallel: ParallelOptions = {
+    threads: options.threads ?? defaultThreads(),
+    rangeSize: options.rangeSize ?? DEFAULT_RANGE_SIZE,
+    maxItemBytes: limits.maxItemSize,
+  };
+  // Started now: the workers load and compile the rules while this thread compiles its own copy and sets up.
+  const pool = startWorkerPool(sources, result.model, parallel);
+  try {
+    return await scanSources(io, options, sources, result.model, ruleErrorsMessage, limits, parallel, pool);
+  } finally {
+    await pool?.stop();
+  }
+}
+
+/** The scan proper, once the rules are loaded: read, match, correlate, write; then the summary. */
+async function scanSources(
+  io: CliIO,
+  options: ScanOptions,
+  sources: InputSource[],
+  model: RuleSetModel,
+  ruleErrorsMessage: string | undefined,
+  limits: ScanLimitOptions,
+  parallel: ParallelOptions,
+  pool: ScanWorkerPool | undefined,
+): Promise<number> {
+  const err = io.stderr;
+  const ruleSet = new CompiledRuleSet(model);
   // Each formatted detection is escaped for the terminal as it is made (the JSON's rule part once per rule), so
   // the writer goes to stdout without the escaping layer, which would scan the whole output again.
   const writer = new BufferedWriter(io.escapedStdout ?? io.stdout);
   const format = options.format === 'json' ? detectionJson() : (d: Detection) => escapeForTerminalKeepingLines(formatDetectionText(d));
-  const limits = scanLimits(options);
-  const correlation = createCorrelationObserver(result.model, {
+  const correlation = createCorrelationObserver(model, {
     maxGroups: limits.maxCorrelationGroups,
     maxBytes: limits.maxCorrelationMemory,
     onLimitReached: (message) => err.write(`warning: ${message}\n`),
@@ -154,7 +180,7 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
   for (const w of correlation?.warnings ?? []) err.write(`warning: ${w}\n`);
   const observers: EventObserver[] = correlation ? [correlation] : [];
   const volume = new AlertVolume(options.noisyThreshold ?? DEFAULT_NOISY_THRESHOLD);
-  const pipeline = new ScanPipeline(ruleSet, result.model.rules, (d) => {
+  const pipeline = new ScanPipeline(ruleSet, model.rules, (d) => {
     volume.add(d);
     writer.line(format(d));
   }, observers);
@@ -168,15 +194,10 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
     if (writer.full) await writer.flush();
     if (writer.error) throw new OutputClosedError(writer.error);
   };
-  const parallel: ParallelOptions = {
-    threads: options.threads ?? defaultThreads(),
-    rangeSize: options.rangeSize ?? DEFAULT_RANGE_SIZE,
-    maxItemBytes: limits.maxItemSize,
-  };
   try {
     for (const source of sources) {
-      if (source.file !== undefined && source.size !== undefined && scansInParallel(source, parallel)) {
-        await scanFileInParallel({ ...source, file: source.file, size: source.size }, result.model, pipeline, { afterRange: afterChunk }, parallel);
+      if (pool && source.file !== undefined && source.size !== undefined && pool.serves(source)) {
+        await scanFileInParallel({ ...source, file: source.file, size: source.size }, model, pool, pipeline, { afterRange: afterChunk }, parallel);
         continue;
       }
       await readSource(io, source, {
@@ -215,11 +236,11 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
 
   err.write(
     `scan: ${plural(sources.length, 'input')}, ${plural(pipeline.itemsRead, 'item')} read, ${pipeline.malformedCount} malformed (skipped), ` +
-      `${plural(pipeline.eventsEvaluated, 'event')} evaluated against ${plural(result.model.rules.length, 'rule')}, ` +
+      `${plural(pipeline.eventsEvaluated, 'event')} evaluated against ${plural(model.rules.length, 'rule')}, ` +
       `${plural(pipeline.detectionsTotal, 'detection')} in ${seconds.toFixed(2)} s (${formatRate(pipeline.eventsEvaluated, seconds)} events/s)\n`,
   );
   for (const line of correlation?.summary() ?? []) err.write(`${line}\n`);
-  const rulesById = new Map([...result.model.rules, BUDGET_RULE].map((r) => [r.id, r]));
+  const rulesById = new Map([...model.rules, BUDGET_RULE].map((r) => [r.id, r]));
   if (pipeline.detectionsByRule.size > 0) {
     err.write('detections per rule:\n');
     const rows = [...pipeline.detectionsByRule].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));

@@ -1,7 +1,7 @@
 // aws-cdk-lib's built-in CloudFormation validation (a WebAssembly engine: about 4 s to start per test file, 1-2 s
 // per template), as `cdk synth` runs it with cdk.json, on the widest configuration (test/cdk/channels-app.ts).
 // test/helpers/jest-setup.ts turns it off for every other test file: without cdk.json's
-// `@aws-cdk/core:validateAgainstDefaultRules` it only warns, and channels-stack.test.ts checks that template's
+// `@aws-cdk/core:validateAgainstDefaultRules` it only warns, and channels-stack.cases.ts checks that template's
 // content. In `npm run test:long` for its start-up cost.
 
 import * as fs from 'node:fs';

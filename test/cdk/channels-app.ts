@@ -1,5 +1,5 @@
 // The widest configuration of the app (every channel of docs/channels.md, storm control, two Auth0 tenants),
-// synthesized with cdk.json's context (its feature flags, as `cdk synth` runs): channels-stack.test.ts checks the
+// synthesized with cdk.json's context (its feature flags, as `cdk synth` runs): channels-stack.cases.ts checks the
 // template, cdk-validation.long.test.ts runs aws-cdk-lib's built-in CloudFormation validation on it.
 
 import * as fs from 'node:fs';
@@ -19,7 +19,7 @@ export const VALIDATE = '@aws-cdk/core:validateAgainstDefaultRules';
 /**
  * Synthesizes the every-channel app into `<work>/cdk.out` (rules in `<work>/rules`, the rules build in
  * `<work>/build`), without bundling: nothing that uses it reads the bundle, and the two functions' bundles are the
- * same code whatever the channels (stack.test.ts and correlation-stack.test.ts build and inspect them).
+ * same code whatever the channels (stack.cases.ts and correlation-stack.cases.ts build and inspect them).
  */
 export function synthChannelsApp(work: string): BuiltApp {
   fs.mkdirSync(path.join(work, 'rules'));

@@ -16,6 +16,7 @@ import { buildDetection } from '../../lambda/sigma/detection';
 import { compilePath, fieldIsPresent } from '../../lambda/sigma/fieldpath';
 import { escapeForTerminalKeepingLines } from '../../lambda/sigma/terminal-text';
 import { createCorrelationObserver } from '../../bin/cli/correlation';
+import { CRASH_HOOK_ENV } from '../../bin/cli/scan-worker';
 import type { Detection, RuleModel } from '../../lambda/sigma/types';
 import { REPO, lines, run } from './helpers';
 
@@ -156,6 +157,8 @@ function parseSummary(stderr: string): Summary {
   return { items: Number(head[1]), malformed: Number(head[2]), evaluated: Number(head[3]), detections: Number(head[4]), perRule, missing: [...new Set(missing)].sort() };
 }
 
+/** stderr without the run's duration and rate (the only part that differs between two runs of the same scan). */
+const untimed = (stderr: string): string => stderr.replace(/ in \d+\.\d+ s \([\d,n/a]+ events\/s\)/, '');
 const isCorrelation = (line: string): boolean => (JSON.parse(line) as Detection).correlation !== undefined;
 const sorted = (list: string[]): string[] => [...list].sort();
 
@@ -218,6 +221,48 @@ describe('scan: fast input and output paths against a straightforward reference'
     const fromArray = await run(['scan', '--format', 'json', '--max-item-size', String(MAX_ITEM), ...PLACEHOLDERS, arrayFile]);
     const ndjsonEvents = lines(fromFile.stdout);
     expect(sorted(lines(fromArray.stdout))).toEqual(sorted(ndjsonEvents));
+  });
+
+  it('the parallel scan (--threads 2, many small ranges in flight) prints and reports byte for byte what --threads 1 does', async () => {
+    const args = ['scan', '--format', 'json', '--max-item-size', String(MAX_ITEM), ...PLACEHOLDERS, file];
+    // 64 KiB ranges: ~60 of them, 4 in flight; the oversized line (2 MB) and the long one (1 MB) each span many.
+    const [sequential, parallel] = await Promise.all([run([...args, '--threads', '1']), run([...args, '--threads', '2', '--range-size', '64K'])]);
+    expect(parallel.code).toBe(0);
+    expect(sequential.code).toBe(0);
+    expect(parallel.stdout).toBe(sequential.stdout);
+    expect(untimed(parallel.stderr)).toBe(untimed(sequential.stderr));
+    // The runs saw what the test is about: malformed lines reported with their line in the file, correlations
+    // (whose events span ranges).
+    expect(parallel.stderr).toMatch(/corpus\.ndjson:2: skipped: line longer than 2000000 bytes/);
+    expect(parseSummary(parallel.stderr).malformed).toBeGreaterThan(10);
+    expect(lines(parallel.stdout).filter(isCorrelation).length).toBeGreaterThan(0);
+    // The same arguments with a worker made to fail do fail: the run above went through the worker threads.
+    process.env[CRASH_HOOK_ENV] = '7';
+    try {
+      const crashed = await run([...args, '--threads', '2', '--range-size', '64K']);
+      expect(crashed.code).toBe(1);
+      expect(crashed.stderr).toContain('forced crash of a scan worker at range 7');
+    } finally {
+      delete process.env[CRASH_HOOK_ENV];
+    }
+  });
+
+  it('two inputs, one parallel and one read from stdin: the same output and summary as one thread', async () => {
+    const args = ['scan', '--max-item-size', String(MAX_ITEM), ...PLACEHOLDERS, file, '-'];
+    const stdin = text.slice(0, 300_000);
+    const [sequential, parallel] = await Promise.all([run([...args, '--threads', '1'], { stdin }), run([...args, '--threads', '2', '--range-size', '256K'], { stdin })]);
+    expect(parallel.code).toBe(0);
+    expect(parallel.stdout).toBe(sequential.stdout);
+    expect(untimed(parallel.stderr)).toBe(untimed(sequential.stderr));
+    expect(parallel.stderr).toContain('scan: 2 inputs,');
+  });
+
+  it('the parallel scan with a smaller --max-item-size: the long line is skipped at its own line, as sequentially', async () => {
+    const args = ['scan', '--format', 'json', '--max-item-size', '512K', ...PLACEHOLDERS, file];
+    const [sequential, parallel] = await Promise.all([run([...args, '--threads', '1']), run([...args, '--threads', '3', '--range-size', '48K'])]);
+    expect(parallel.stdout).toBe(sequential.stdout);
+    expect(untimed(parallel.stderr)).toBe(untimed(sequential.stderr));
+    expect(parallel.stderr).toMatch(/corpus\.ndjson:\d+: skipped: line longer than 524288 bytes/);
   });
 
   it('text output: one escaped line per detection, as the JSON run finds them', async () => {

@@ -1,7 +1,8 @@
 // Jest transform: TypeScript to CommonJS through esbuild's transform API (already a dependency: the Lambda is
 // bundled with it). It strips types and nothing else, file by file, several times faster than ts-jest; type
-// errors are caught once by `tsc --noEmit`, which `npm test` runs before jest. The suite uses no `jest.mock`,
-// so the import hoisting ts-jest or babel would add is not needed.
+// errors are caught by `npm run typecheck` (tsc --noEmit). The suite uses no `jest.mock`, so the import hoisting
+// ts-jest or babel would add is not needed. esbuild's CommonJS exports are getters that cannot be redefined, so
+// `jest.spyOn(module, 'someExport')` fails ("Cannot redefine property"): pass the dependency in instead.
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');

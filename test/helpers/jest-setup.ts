@@ -10,6 +10,6 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 
 // aws-cdk-lib runs its built-in CloudFormation validation (a WebAssembly engine: about 4 s to start in every test
 // file, then 1-2 s per template) on each synth. Without cdk.json's `@aws-cdk/core:validateAgainstDefaultRules`,
-// it only reports warnings, so it could fail no test: off for the suite. test/cdk/channels-stack.test.ts (the
-// widest configuration) turns it back on, with cdk.json's context, where errors are fatal.
+// it only reports warnings, so it could fail no test: off for the suite. test/cdk/cdk-validation.long.test.ts
+// (npm run test:long) turns it back on for the widest configuration, with cdk.json's context, where errors are fatal.
 process.env.CDK_VALIDATION = 'false';

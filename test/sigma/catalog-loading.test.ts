@@ -1,5 +1,5 @@
 // Several rule sources, the detection config file, per-rule overrides and Sigma filters, at the engine level.
-// The CLI side is in test/cli/catalog.test.ts, the synth side in test/cdk/catalog-synth.test.ts.
+// The CLI side is in test/cli/catalog.test.ts, the synth side in test/cdk/catalog-synth.cases.ts.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -7,7 +7,7 @@ import { Correlator } from '../../lambda/sigma/correlation';
 import { DynamoDbCorrelationStore, correlationTableSchema } from '../../lambda/state/dynamodb-store';
 import type { Detection } from '../../lambda/sigma/types';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { LONG_RUN } from '../helpers/scale';
+import { LONG_RUN, testScale } from '../helpers/scale';
 import { MINUTE, T0, correlationRule, defineCorrelationScenarios, detectionRule, ev } from '../sigma/correlation-scenarios';
 import { defineStoreContract } from './store-contract';
 
@@ -43,21 +43,25 @@ defineStoreContract('dynamodb (dynalite)', async () => {
 const A = detectionRule('rule-a');
 
 describe('DynamoDB store: concurrency, sweep, TTL, call counts', () => {
-  test('50 concurrent Lambdas on one group: the exact count and exactly one alert', async () => {
+  // Concurrent Lambdas on one item: 20 in `npm test`, 50 in `npm run test:long` (each costs a few dynalite calls).
+  const LAMBDAS = testScale(20, 50);
+
+  test('concurrent Lambdas on one group: the exact count and exactly one alert', async () => {
     const tableName = await dynamo.createTable();
-    for (const threshold of [50, 10]) {
+    // The threshold reached by the last event, and one reached early (every later Lambda must see it fired).
+    for (const threshold of [LAMBDAS, 10]) {
       const corr = correlationRule(`burst-${threshold}`, { type: 'event_count', rules: ['rule-a'], groupBy: ['data.ip'], condition: { gte: threshold } });
-      const correlators = Array.from({ length: 50 }, (_, i) => new Correlator([A, corr], storeOn(tableName, i)));
+      const correlators = Array.from({ length: LAMBDAS }, (_, i) => new Correlator([A, corr], storeOn(tableName, i)));
       const results = await Promise.all(
         correlators.map((c, i) => c.processEvent(ev(i * 0.01, { ip: '203.0.113.7' }, `L${threshold}-${i}`), [{ rule: A }])),
       );
       const detections = results.flat();
       expect(detections).toHaveLength(1);
       expect(detections[0].correlation?.value).toBeGreaterThanOrEqual(threshold);
-      if (threshold === 50) expect(detections[0].correlation?.value).toBe(50);
+      if (threshold === LAMBDAS) expect(detections[0].correlation?.value).toBe(LAMBDAS);
       expect(detections[0].correlation?.log_ids.length).toBe(10);
       const read = await storeOn(tableName).read({ correlationId: corr.id, groupKey: JSON.stringify(['203.0.113.7']) }, -100, 1e12);
-      expect(read.buckets.reduce((n, b) => n + b.count, 0)).toBe(50);
+      expect(read.buckets.reduce((n, b) => n + b.count, 0)).toBe(LAMBDAS);
     }
   });
 
@@ -65,10 +69,10 @@ describe('DynamoDB store: concurrency, sweep, TTL, call counts', () => {
     const tableName = await dynamo.createTable();
     const corr = correlationRule('race', { type: 'event_count', rules: ['rule-a'], groupBy: ['data.ip'], condition: { gte: 10 } });
     // The group already holds 20 events (say, from a Lambda that crashed before it could alert): every one of the
-    // 50 racing Lambdas reads a count ≥ 10 and tries to record the alert.
+    // racing Lambdas reads a count ≥ 10 and tries to record the alert.
     const ref = { correlationId: 'race', groupKey: JSON.stringify(['203.0.113.9']) };
     await storeOn(tableName).addAndRead(ref, Math.floor(T0 / MINUTE), { count: 20 }, 0, 0, { distinctCap: 1000, expiresAtMs: T0 });
-    const correlators = Array.from({ length: 50 }, (_, i) => new Correlator([A, corr], storeOn(tableName, i)));
+    const correlators = Array.from({ length: LAMBDAS }, (_, i) => new Correlator([A, corr], storeOn(tableName, i)));
     // Spread over ten buckets (ten items): dynalite serialises updates of one item, which would hide the race.
     const results = await Promise.all(correlators.map((c, i) => c.processEvent(ev((i % 10) + 0.5, { ip: '203.0.113.9' }), [{ rule: A }])));
     expect(results.flat()).toHaveLength(1);

@@ -1,0 +1,64 @@
+// The parallel scan's failure paths, as a real process (worker threads, a closed pipe, a crashed worker): each ends
+// the scan with exit 1 and a clear message, never a hang. Equivalence with the sequential scan is in
+// scan-equivalence.test.ts.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CRASH_HOOK_ENV } from '../../bin/cli/scan-worker';
+import { API_EXPLORER_ID, REPO } from './helpers';
+
+const RULE = ['--rules', 'rules/api_explorer_token_copy.yml', '--set', `api_explorer_client_id=${API_EXPLORER_ID}`];
+
+interface Finished {
+  code: number | null;
+  stderr: string;
+  stdoutBytes: number;
+}
+
+/** Runs the CLI; `closeStdout` closes our end of its stdout after the first output (what `| head` does). */
+function scan(args: string[], options: { closeStdout?: boolean; env?: Record<string, string> } = {}): Promise<Finished> {
+  const child = spawn(process.execPath, ['bin/auth0-sigma.js', 'scan', ...args], { cwd: REPO, env: { ...process.env, ...options.env } });
+  let stderr = '';
+  let stdoutBytes = 0;
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stdoutBytes += d.length));
+  if (options.closeStdout) child.stdout.once('data', () => child.stdout.destroy());
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr, stdoutBytes })));
+}
+
+describe('scan --threads: failures of the parallel path', () => {
+  let dir: string;
+  let file: string;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'auth0-sigma-parallel-'));
+    file = path.join(dir, 'many.ndjson');
+    // ~6 MB of detections-to-be: about 90 ranges of 64 KiB.
+    const line = JSON.stringify({ log_id: 'x', data: { type: 'seccft', client_id: API_EXPLORER_ID, date: '2026-11-01T00:00:00Z', user_name: 'u'.repeat(200) } });
+    fs.writeFileSync(file, `${line}\n`.repeat(20000));
+  });
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a closed stdout stops the workers: exit 1 with the EPIPE message, no hang, no stack', async () => {
+    const r = await scan([...RULE, '--threads', '2', '--range-size', '64K', file], { closeStdout: true });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('scan stopped: cannot write detections (EPIPE)');
+    expect(r.stderr).not.toContain('    at ');
+  });
+
+  test('a worker that crashes: exit 1, the file and byte range it was reading, no hang', async () => {
+    const r = await scan([...RULE, '--format', 'json', '--threads', '2', '--range-size', '64K', file], { env: { [CRASH_HOOK_ENV]: '5' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/scan failed while reading input: a scan worker failed while reading \S*many\.ndjson \(bytes 327680-393216\): forced crash of a scan worker at range 5/);
+    // Nothing after the failed range was reported as scanned: no summary line.
+    expect(r.stderr).not.toContain('items read');
+  });
+
+  test('without the hook the same run completes with the detections of every line', async () => {
+    const r = await scan([...RULE, '--format', 'json', '--threads', '2', '--range-size', '64K', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('scan: 1 input, 20000 items read, 0 malformed (skipped), 20000 events evaluated against 1 rule, 20000 detections');
+  });
+});
