@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CRASH_HOOK_ENV } from '../../bin/cli/scan-worker';
-import { API_EXPLORER_ID, REPO } from './helpers';
+import { API_EXPLORER_ID, REPO, run } from './helpers';
 
 const RULE = ['--rules', 'rules/api_explorer_token_copy.yml', '--set', `api_explorer_client_id=${API_EXPLORER_ID}`];
 
@@ -60,5 +60,43 @@ describe('scan --threads: failures of the parallel path', () => {
     const r = await scan([...RULE, '--format', 'json', '--threads', '2', '--range-size', '64K', file]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('scan: 1 input, 20000 items read, 0 malformed (skipped), 20000 events evaluated against 1 rule, 20000 detections');
+  });
+});
+
+describe('scan --threads: ranges cut anywhere', () => {
+  test('1 KiB ranges over lines of every length, lines that look like an array or an object start, CRLF: as one thread', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'auth0-sigma-ranges-'));
+    try {
+      // A fixed pseudo-random sequence (deterministic): line lengths vary so range starts fall everywhere in lines.
+      let seed = 12345;
+      const next = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed % n;
+      };
+      const out: string[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const kind = next(10);
+        if (kind === 0) out.push('[1, 2]');
+        else if (kind === 1) out.push('{');
+        else if (kind === 2) out.push('');
+        else {
+          const event = { log_id: `l${i}`, data: { type: kind === 3 ? 'f' : 'seccft', client_id: API_EXPLORER_ID, date: '2026-11-01T00:00:00Z', user_name: `ü${'x'.repeat(next(900))}` } };
+          out.push(`${JSON.stringify(event)}${kind === 4 ? '\r' : ''}`);
+        }
+      }
+      const file = path.join(dir, 'mixed.ndjson');
+      // The first line is an event, so the file is NDJSON; later ranges may start on any of the shapes above.
+      fs.writeFileSync(file, `${JSON.stringify({ log_id: 'first', data: { type: 'seccft' } })}\n${out.join('\n')}`);
+      const args = ['scan', '--format', 'json', ...RULE, file];
+      const [sequential, parallel] = await Promise.all([run([...args, '--threads', '1']), run([...args, '--threads', '3', '--range-size', '1K'])]);
+      expect(parallel.code).toBe(0);
+      expect(parallel.stdout).toBe(sequential.stdout);
+      const untimed = (stderr: string): string => stderr.replace(/ in \d+\.\d+ s \([\d,n/a]+ events\/s\)/, '');
+      expect(untimed(parallel.stderr)).toBe(untimed(sequential.stderr));
+      expect(sequential.stdout.split('\n').length).toBeGreaterThan(1000);
+      expect(sequential.stderr).toMatch(/mixed\.ndjson:\d+: skipped: not a log event/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
