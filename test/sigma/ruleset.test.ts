@@ -4,6 +4,7 @@ import { CompiledRuleSet, conditionTypes } from '../../lambda/sigma/ruleset';
 import {
   ConditionNode, DEFAULT_ENGINE_OPTIONS, FieldItem, NormalizedEvent, RuleModel, RuleSetModel, Scalar, SearchNode, ValueModifier,
 } from '../../lambda/sigma/types';
+import { testScale } from '../helpers/scale';
 
 const loc = { file: 'rules/t.yml', line: 1, col: 1 };
 const field = (spec: string, ...values: Scalar[]): FieldItem => {
@@ -205,6 +206,6 @@ describe('property: the data.type index never changes the result', () => {
         expect(found).toEqual(exhaustive.match(e));
         expect(found.map((x) => x.rule.id)).toEqual(reference(e));
       }
-    }), { numRuns: 400 });
+    }), { numRuns: testScale(120, 400) });
   });
 });

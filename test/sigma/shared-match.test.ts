@@ -11,6 +11,7 @@ import * as ipaddr from 'ipaddr.js';
 import {
   ConditionNode, DEFAULT_ENGINE_OPTIONS, FieldItem, NormalizedEvent, RuleModel, RuleSetModel, Scalar, SearchNode, ValueModifier,
 } from '../../lambda/sigma/types';
+import { testScale } from '../helpers/scale';
 
 const loc = { file: 'rules/t.yml', line: 1, col: 1 };
 const field = (name: string | null, modifiers: string[], values: Scalar[]): FieldItem =>
@@ -118,7 +119,7 @@ describe('property: shared evaluation agrees with per-rule evaluation', () => {
         expect(summary(shared, e)).toEqual(expected);
         expect(summary(unshared, e)).toEqual(expected);
       }
-    }), { numRuns: 60 });
+    }), { numRuns: testScale(30, 120) });
   });
 });
 
@@ -138,7 +139,7 @@ describe('property: one field tested by many literal rules', () => {
         const expected = summary(plain, e);
         for (const set of sets) expect(summary(set, e)).toEqual(expected);
       }
-    }), { numRuns: 150 });
+    }), { numRuns: testScale(60, 300) });
   });
 });
 
