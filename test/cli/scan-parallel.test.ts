@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultThreads } from '../../bin/cli/parallel-scan';
 import { CRASH_HOOK_ENV } from '../../bin/cli/scan-worker';
 import { API_EXPLORER_ID, REPO, run } from './helpers';
 
@@ -99,5 +100,11 @@ describe('scan --threads: ranges cut anywhere', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('scan --threads: the default', () => {
+  test('one thread below four cores (two threads gained no wall time on two), then one per core up to four', () => {
+    expect([1, 2, 3, 4, 6, 16].map((cores) => defaultThreads(cores))).toEqual([1, 1, 1, 4, 4, 4]);
   });
 });
