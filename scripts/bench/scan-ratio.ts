@@ -135,7 +135,9 @@ export async function measureScanRatio(
 
   const reference = referenceCorpus(options.count, workDir);
   const file = reference?.file ?? fallbackFile;
-  const shippedArgs = [runner, 'scan', '--format', 'json', file];
+  // The seed rule needs its placeholder; without it the shipped run would skip a rule (the generator's id, when known).
+  const seedId = reference?.ids.api_explorer_client_id;
+  const shippedArgs = [runner, 'scan', ...(seedId ? ['--set', `api_explorer_client_id=${seedId}`] : []), '--format', 'json', file];
   let catalogArgs: string[] | undefined;
   let catalogSkipped: string | undefined;
   if (!reference || !HAVE_CATALOG) {
