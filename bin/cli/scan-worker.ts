@@ -70,6 +70,8 @@ class RangeScanner {
   private matched: MatchedLine[] = [];
   private chunk = 0;
   private lastText = '';
+  /** Test-only (CRASH_HOOK_ENV): the range index to fail at, read once. */
+  private readonly crashAt = process.env[CRASH_HOOK_ENV] === undefined ? undefined : Number(process.env[CRASH_HOOK_ENV]);
 
   constructor(private readonly setup: WorkerSetup) {
     const ruleSet = new CompiledRuleSet(setup.model);
@@ -83,8 +85,7 @@ class RangeScanner {
       this.fd = fs.openSync(file, 'r');
       this.file = file;
     }
-    const crashAt = process.env[CRASH_HOOK_ENV];
-    if (crashAt !== undefined && Number(crashAt) === index) throw new Error(`forced crash of a scan worker at range ${index} (${CRASH_HOOK_ENV})`);
+    if (this.crashAt === index) throw new Error(`forced crash of a scan worker at range ${index} (${CRASH_HOOK_ENV})`);
     this.matched = [];
     const pipeline = this.pipeline;
     const reader = new JsonItemReader(

@@ -10,31 +10,14 @@ import { ChatNotifier } from '../../lambda/notify/chat-publisher';
 import { DeliveryError } from '../../lambda/notify/delivery-error';
 import type { Detection } from '../../lambda/sigma/types';
 import { expectValidCard } from '../helpers/chat-card';
+import { sampleDetection } from '../helpers/sample-detection';
 import { expectWithinPlatformLimits } from './chat-limits';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:chat';
 const snsMock = mockClient(SNSClient);
 
-function detection(overrides: Partial<Detection> = {}, meta: Record<string, unknown> = {}): Detection {
-  return {
-    rule: {
-      id: 'aaaaaaaa-1111-4222-8333-444444444444',
-      title: 'Token copied from the API Explorer',
-      level: 'high',
-      tags: ['attack.credential_access', 'attack.t1528', 'auth0.tenant'],
-      meta: { explanation: 'Someone copied a Management API token.', prevention: ['Restrict Dashboard admins.', 'Rotate the token.'], ...meta },
-    },
-    log_id: '90020251202050000000000000000000000000000000000000001',
-    date: '2026-12-02T04:59:58.000Z',
-    type: 'seccft',
-    user_id: 'auth0|abc',
-    user_name: 'admin',
-    ip: '203.0.113.7',
-    client_name: 'API Explorer Application',
-    client_id: 'AbCdEf0123456789',
-    ...overrides,
-  };
-}
+const detection = (overrides: Partial<Detection> = {}, meta: Record<string, unknown> = {}): Detection =>
+  sampleDetection({ user_name: 'admin', ...overrides }, meta, ['attack.credential_access', 'attack.t1528', 'auth0.tenant']);
 const event = { data: { tenant_name: 'acme', user_agent: 'curl/8.0' } };
 
 beforeEach(() => snsMock.reset());

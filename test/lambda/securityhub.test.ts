@@ -15,6 +15,7 @@ import type { DetectionItem } from '../../lambda/pipeline-types';
 import { ExactlyOnceSink } from '../../lambda/reliability/exactly-once-sink';
 import { DeliveryLedger } from '../../lambda/reliability/ledger';
 import type { Detection } from '../../lambda/sigma/types';
+import { sampleDetection } from '../helpers/sample-detection';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { RecordingTelemetry, SEED_RULE_ID, seedEvent, seedModel } from './detector-fixtures';
 
@@ -26,26 +27,8 @@ const noWait = { sleep: async () => undefined, random: () => 0 };
 const hubMock = mockClient(SecurityHubClient);
 const snsMock = mockClient(SNSClient);
 
-function detection(overrides: Partial<Detection> = {}, meta: Record<string, unknown> = {}): Detection {
-  return {
-    rule: {
-      id: 'aaaaaaaa-1111-4222-8333-444444444444',
-      title: 'Token copied from the API Explorer',
-      level: 'high',
-      tags: ['attack.credential_access', 'attack.t1528', 'attack.persistence', 'attack.impact'],
-      meta: { explanation: 'Someone copied a Management API token.', prevention: ['Restrict Dashboard admins.', 'Rotate the token.'], ...meta },
-    },
-    log_id: '90020251202050000000000000000000000000000000000000001',
-    date: '2026-12-02T04:59:58.000Z',
-    type: 'seccft',
-    user_id: 'auth0|abc',
-    user_name: 'admin@acme.example',
-    ip: '203.0.113.7',
-    client_id: 'AbCdEf0123456789',
-    client_name: 'API Explorer Application',
-    ...overrides,
-  };
-}
+const detection = (overrides: Partial<Detection> = {}, meta: Record<string, unknown> = {}): Detection =>
+  sampleDetection(overrides, meta, ['attack.credential_access', 'attack.t1528', 'attack.persistence', 'attack.impact']);
 
 const item = (d: Detection): DetectionItem => ({ detection: d, event: { log_id: d.log_id, data: { tenant_name: 'acme', user_agent: 'curl/8.0' } } });
 const sentFindings = (): AwsSecurityFinding[] => hubMock.commandCalls(BatchImportFindingsCommand).flatMap((c) => c.args[0].input.Findings ?? []);
