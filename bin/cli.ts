@@ -85,9 +85,10 @@ function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   scan
     .option(
       '--threads <n>',
-      'threads scanning a regular NDJSON file (default: the available cores, at most 4); 1 scans on one thread, as stdin and pipes always are',
+      'threads scanning a regular NDJSON file (default: 1 below four cores, else the available cores, at most 4); 1 scans on one thread, as stdin and pipes always are',
       integerOption(1, 64),
     )
+    .option('--no-rule-cache', 'load the rules without the cache of loaded rule sets (also: AUTH0_SIGMA_RULE_CACHE=off; see docs/cli.md)')
     // Test-only: small ranges put many of them in flight at once.
     .addOption(new Option('--range-size <bytes>').argParser(byteSizeOption(1024, 1024 * 1024 * 1024)).hideHelp());
   scan.addHelpText(

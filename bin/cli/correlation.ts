@@ -28,18 +28,35 @@ export class CorrelationObserver implements EventObserver {
   }
 
   async process(batch: readonly ObservedEvent[]): Promise<readonly Detection[]> {
+    // The memory store's synchronous path takes the whole batch without a Promise per event.
+    if (this.correlator.synchronous) return this.processSync(batch);
     const out: Detection[] = [];
     for (const { event, matches } of batch) {
       for (const d of await this.correlator.processEvent(event, matches)) out.push(d);
-      const time = eventTime(event);
-      if (time !== undefined && time > this.maxTime) this.maxTime = time;
+      this.advance(event);
     }
     if (this.maxTime > -Infinity) for (const d of await this.correlator.closeWindows(this.maxTime - this.lateness)) out.push(d);
     return out;
   }
 
+  private processSync(batch: readonly ObservedEvent[]): Detection[] {
+    const out: Detection[] = [];
+    for (const { event, matches } of batch) {
+      for (const d of this.correlator.processEventSync(event, matches)) out.push(d);
+      this.advance(event);
+    }
+    if (this.maxTime > -Infinity) for (const d of this.correlator.closeWindowsSync(this.maxTime - this.lateness)) out.push(d);
+    return out;
+  }
+
+  /** Event time seen so far: windows close a longest timespan behind it. */
+  private advance(event: ObservedEvent['event']): void {
+    const time = eventTime(event);
+    if (time !== undefined && time > this.maxTime) this.maxTime = time;
+  }
+
   async end(): Promise<readonly Detection[]> {
-    return this.correlator.closeWindows(Infinity);
+    return this.correlator.synchronous ? this.correlator.closeWindowsSync(Infinity) : this.correlator.closeWindows(Infinity);
   }
 
   /** Lines for the scan summary: what the correlation engine counted and ignored. */

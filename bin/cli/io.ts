@@ -2,6 +2,7 @@
 
 import * as path from 'node:path';
 import { escapeForTerminal, escapeForTerminalKeepingLines } from '../../lambda/sigma/terminal-text';
+import { ruleCacheDir } from './rule-cache';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -18,6 +19,11 @@ export interface CliIO {
    * scan's detections, whose rule part is escaped once per rule instead of once per detection.
    */
   escapedStdout?: NodeJS.WritableStream;
+  /**
+   * Folder of scan's cache of loaded rule sets (bin/cli/rule-cache.ts), from the environment; undefined: no cache
+   * (the cache is off, or the IO is a test's).
+   */
+  ruleCacheDir?: string;
 }
 
 export function processIO(): CliIO {
@@ -27,6 +33,7 @@ export function processIO(): CliIO {
     stdin: process.stdin,
     cwd: process.cwd(),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    ruleCacheDir: ruleCacheDir(),
   };
 }
 
@@ -101,18 +108,25 @@ export function displayPath(io: CliIO, p: string): string {
 }
 
 /**
- * Buffers output lines and writes them in blocks, waiting for the stream to drain when it asks to: a scan that
- * finds millions of detections neither makes one write call per line nor piles up unbounded memory behind a slow pipe.
- * A write error (EPIPE when the reader, e.g. `head`, went away) is kept in `error` instead of crashing the process.
+ * Buffers output lines as UTF-8 in blocks of bytes and writes whole blocks, waiting for the stream to drain when
+ * it asks to: a scan that finds millions of detections neither makes one write call per line nor piles up
+ * unbounded memory behind a slow pipe, and each line is encoded once, straight into the block that is written
+ * (no joined string to flatten and encode again). A block always ends at a line end. A write error (EPIPE when the
+ * reader, e.g. `head`, went away) is kept in `error` instead of crashing the process.
  */
 export class BufferedWriter {
-  private buffer = '';
+  /** Filled blocks not written yet. */
+  private filled: Buffer[] = [];
+  private block: Buffer;
+  private used = 0;
+  private pendingBytes = 0;
   error: Error | undefined;
 
   constructor(
     private readonly stream: NodeJS.WritableStream,
-    private readonly blockSize = 64 * 1024,
+    private readonly blockSize = 256 * 1024,
   ) {
+    this.block = Buffer.allocUnsafe(blockSize);
     stream.on('error', (err: Error) => {
       this.error ??= err;
     });
@@ -120,20 +134,59 @@ export class BufferedWriter {
 
   line(text: string): void {
     if (this.error) return;
-    this.buffer += text;
-    this.buffer += '\n';
+    this.reserve(maxUtf8Bytes(text) + 1);
+    this.used += this.block.write(text, this.used);
+    this.block[this.used++] = NEWLINE;
+  }
+
+  /**
+   * `prefix` (bytes: terminal-safe JSON text), then `json` (JSON.stringify output), then a line break; `json`
+   * passed through escapeForTerminalKeepingLines, the same bytes as escaping the joined line. JSON.stringify
+   * escapes every C0 control and lone surrogate, so what that escaping can change in its output is DEL (0x7f) or a
+   * character above it: a `json` that encodes to one byte per character (ASCII) without a DEL byte is already
+   * safe, which the encoded bytes show without a separate scan of the text.
+   */
+  jsonLine(prefix: Uint8Array, json: string): void {
+    if (this.error) return;
+    this.reserve(prefix.length + maxUtf8Bytes(json) + 1);
+    const start = this.used;
+    const from = start + prefix.length;
+    const block = this.block;
+    block.set(prefix, start);
+    const end = from + block.write(json, from);
+    if (end - from === json.length && block.subarray(from, end).indexOf(DEL) < 0) {
+      block[end] = NEWLINE;
+      this.used = end + 1;
+      return;
+    }
+    // Escaped text can be longer (a character becomes `\uXXXX`): written again, into a new block if need be.
+    const escaped = escapeForTerminalKeepingLines(json);
+    this.reserve(prefix.length + Buffer.byteLength(escaped) + 1);
+    this.block.set(prefix, this.used);
+    this.used += prefix.length;
+    this.used += this.block.write(escaped, this.used);
+    this.block[this.used++] = NEWLINE;
   }
 
   /** True when enough is buffered that the caller should `flush()` at its next await point. */
   get full(): boolean {
-    return this.buffer.length >= this.blockSize;
+    return this.pendingBytes + this.used >= this.blockSize;
   }
 
   async flush(): Promise<void> {
-    if (this.buffer.length === 0 || this.error) return;
-    const text = this.buffer;
-    this.buffer = '';
-    if (this.stream.write(text)) return;
+    if (this.error) return;
+    if (this.used > 0) {
+      this.filled.push(this.block.subarray(0, this.used));
+      this.block = Buffer.allocUnsafe(this.blockSize);
+      this.used = 0;
+    }
+    if (this.filled.length === 0) return;
+    const blocks = this.filled;
+    this.filled = [];
+    this.pendingBytes = 0;
+    let ready = true;
+    for (const block of blocks) ready = this.stream.write(block);
+    if (ready) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         this.stream.removeListener('drain', done);
@@ -146,4 +199,24 @@ export class BufferedWriter {
       this.stream.on('close', done);
     });
   }
+
+  /** Room for `bytes` more in the current block: a new block when it has not (a line never spans two blocks). */
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.block.length) return;
+    if (this.used > 0) {
+      this.filled.push(this.block.subarray(0, this.used));
+      this.pendingBytes += this.used;
+    }
+    // The block written to the stream is not reused (the stream may still hold it): a fresh one, larger for a long line.
+    this.block = Buffer.allocUnsafe(Math.max(this.blockSize, bytes));
+    this.used = 0;
+  }
+}
+
+const NEWLINE = 0x0a;
+const DEL = 0x7f;
+
+/** At least the UTF-8 length of `text` (3 bytes per UTF-16 unit at most); exact for long texts. */
+function maxUtf8Bytes(text: string): number {
+  return text.length > 16 * 1024 ? Buffer.byteLength(text) : text.length * 3;
 }

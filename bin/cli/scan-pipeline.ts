@@ -11,7 +11,7 @@
 // normalisation, one indexed match, and a presence check of the fields no event has shown yet (that list
 // shrinks to nothing on healthy input).
 
-import { compilePath, fieldIsPresent, type CompiledPath } from '../../lambda/sigma/fieldpath';
+import { FieldCoverage, type CoverageField } from './field-coverage';
 import { normalizeEvent } from '../../lambda/sigma/events';
 import { buildDetection } from '../../lambda/sigma/detection';
 import { newMatchReport, type CompiledRuleSet, type RuleMatch } from '../../lambda/sigma/ruleset';
@@ -61,12 +61,6 @@ export interface PartSummary {
 /** How many malformed items are reported one by one; the rest are only counted. */
 export const MALFORMED_REPORT_LIMIT = 10;
 
-interface TrackedField {
-  field: string;
-  path: CompiledPath;
-  seen: boolean;
-}
-
 export interface RuleCoverage {
   rule: RuleModel;
   /** Fields the rule reads that no scanned event had. */
@@ -104,10 +98,10 @@ export class ScanPipeline {
   budgetExceededEvents = 0;
   private readonly report = newMatchReport();
 
-  private readonly fields: TrackedField[];
-  /** Fields not seen yet; shrinks as events show them. */
-  private unseen: TrackedField[];
-  private readonly fieldsByRule: { rule: RuleModel; fields: TrackedField[] }[];
+  private readonly fields: CoverageField[];
+  /** The fields not seen yet, looked for in one walk of each event; shrinks as events show them. */
+  private readonly fieldCoverage: FieldCoverage;
+  private readonly fieldsByRule: { rule: RuleModel; fields: CoverageField[] }[];
   private queue: ObservedEvent[] = [];
   /**
    * Set by a worker of the parallel scan: events with matches go here (with their line) instead of to detections
@@ -121,20 +115,20 @@ export class ScanPipeline {
     private readonly emit: (detection: Detection) => void,
     private readonly observers: readonly EventObserver[] = [],
   ) {
-    const byField = new Map<string, TrackedField>();
+    const byField = new Map<string, CoverageField>();
     this.fieldsByRule = rules.map((rule) => ({
       rule,
       fields: fieldsOf(ruleSet, rule).map((field) => {
         let tracked = byField.get(field);
         if (!tracked) {
-          tracked = { field, path: compilePath(field), seen: false };
+          tracked = { field, seen: false };
           byField.set(field, tracked);
         }
         return tracked;
       }),
     }));
     this.fields = [...byField.values()];
-    this.unseen = [...this.fields];
+    this.fieldCoverage = new FieldCoverage(this.fields);
   }
 
   /** One parsed input item. `source`/`line` say where it came from, for the malformed report. */
@@ -147,7 +141,7 @@ export class ScanPipeline {
     }
     const event = normalized.event;
     this.eventsEvaluated++;
-    if (this.unseen.length > 0) this.markSeenFields(event);
+    if (this.fieldCoverage.pending) this.fieldCoverage.observe(event);
     const matches = this.ruleSet.match(event, this.report);
     if (this.report.failures.length > 0) this.recordFailures();
     if (this.matchedSink) {
@@ -231,9 +225,9 @@ export class ScanPipeline {
       entry.count += count;
       for (const [reason, n] of reasons) entry.reasons.set(reason, (entry.reasons.get(reason) ?? 0) + n);
     }
-    if (this.unseen.length > 0 && part.seenFields.length > 0) {
+    if (this.fieldCoverage.pending && part.seenFields.length > 0) {
       for (const i of part.seenFields) this.fields[i].seen = true;
-      this.unseen = this.unseen.filter((f) => !f.seen);
+      this.fieldCoverage.refresh();
     }
   }
 
@@ -270,16 +264,5 @@ export class ScanPipeline {
   private malformed(source: string, line: number, message: string): void {
     this.malformedCount++;
     if (this.malformedShown.length < MALFORMED_REPORT_LIMIT) this.malformedShown.push({ source, line, message });
-  }
-
-  private markSeenFields(event: NormalizedEvent): void {
-    const unseen = this.unseen;
-    let kept = 0;
-    for (let i = 0; i < unseen.length; i++) {
-      const tracked = unseen[i];
-      if (fieldIsPresent(event, tracked.path)) tracked.seen = true;
-      else unseen[kept++] = tracked;
-    }
-    unseen.length = kept;
   }
 }

@@ -3,6 +3,8 @@
 import { performance } from 'node:perf_hooks';
 import type * as CliProgress from 'cli-progress';
 import { CompiledRuleSet } from '../../lambda/sigma/ruleset';
+import { withLoadResultCache } from '../../lambda/sigma/loader';
+import { RuleModelCache } from './rule-cache';
 import { BUDGET_RULE } from '../../lambda/sigma/budget';
 import { escapeForTerminalKeepingLines } from '../../lambda/sigma/terminal-text';
 import type { Detection, RuleSetModel, RuleSummary } from '../../lambda/sigma/types';
@@ -32,6 +34,8 @@ export interface ScanOptions extends RuleOptions, Partial<ScanLimitOptions>, Ale
   threads?: number;
   /** Bytes per range a thread takes (hidden option: tests force many ranges with a small one). */
   rangeSize?: number;
+  /** `--no-rule-cache`: false loads the rules without the cache of loaded rule sets. */
+  ruleCache?: boolean;
 }
 
 export { SCAN_FORMATS };
@@ -59,28 +63,49 @@ export function formatDetectionText(d: Detection): string {
 }
 
 /**
- * `JSON.stringify(detection)` escaped for the terminal (escapeForTerminalKeepingLines: the same JSON value), with
- * the rule part (most of a detection's text: description, references, prevention...) serialised and escaped once
- * per rule: the same characters as escaping the whole output, a fraction of the work.
+ * Writes each detection as the line `JSON.stringify(detection)` escaped for the terminal
+ * (escapeForTerminalKeepingLines: the same JSON value), with the rule part (most of a detection's text:
+ * description, references, prevention...) serialised, escaped and encoded once per rule: the same bytes as
+ * escaping and encoding the whole line, a fraction of the work.
  */
-export function detectionJson(): (d: Detection) => string {
-  const rules = new Map<string, { summary: RuleSummary; json: string }>();
+export function detectionJsonWriter(writer: BufferedWriter): (d: Detection) => void {
+  const rules = new Map<string, { summary: RuleSummary; prefix: Buffer }>();
   return (d) => {
     let first: string | undefined;
     for (const key in d) {
       first = key;
       break;
     }
-    if (first !== 'rule') return escapeForTerminalKeepingLines(JSON.stringify(d));
-    let cached = rules.get(d.rule.id);
-    if (!cached || !sameSummary(cached.summary, d.rule)) {
-      rules.set(d.rule.id, (cached = { summary: d.rule, json: escapeForTerminalKeepingLines(JSON.stringify(d.rule)) }));
+    if (first !== 'rule') {
+      writer.jsonLine(NO_PREFIX, JSON.stringify(d));
+      return;
     }
-    const { rule: _rule, ...rest } = d;
-    const restJson = escapeForTerminalKeepingLines(JSON.stringify(rest));
-    return restJson === '{}' ? `{"rule":${cached.json}}` : `{"rule":${cached.json},${restJson.slice(1)}`;
+    const rule = d.rule;
+    let cached = rules.get(rule.id);
+    if (!cached || !sameSummary(cached.summary, rule)) {
+      const prefix = Buffer.from(`{"rule":${escapeForTerminalKeepingLines(JSON.stringify(rule))},`);
+      rules.set(rule.id, (cached = { summary: rule, prefix }));
+    }
+    // The rest of the detection, in its own key order: JSON.stringify leaves out a property whose value is
+    // undefined, so the rule is set aside for the call (put back at once) instead of copying the other properties.
+    let rest: string;
+    if (Object.isFrozen(d)) {
+      const { rule: _rule, ...copy } = d;
+      rest = JSON.stringify(copy);
+    } else {
+      (d as { rule: RuleSummary | undefined }).rule = undefined;
+      try {
+        rest = JSON.stringify(d);
+      } finally {
+        d.rule = rule;
+      }
+    }
+    if (rest === '{}') writer.jsonLine(cached.prefix.subarray(0, cached.prefix.length - 1), '}');
+    else writer.jsonLine(cached.prefix, rest.slice(1));
   };
 }
+
+const NO_PREFIX = new Uint8Array(0);
 
 /** Two rule summaries that serialise alike (the same rule's summary is rebuilt for every detection). */
 function sameSummary(a: RuleSummary, b: RuleSummary): boolean {
@@ -109,7 +134,9 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
   }
   const sources = resolveInputs(io, inputs);
   const strict = Boolean(options.strict);
-  const loaded = loadRuleSet(io, options, strict ? 'error' : 'skip-rule');
+  // Loading the rules is pure (files, options, engine code): a scan reuses an earlier load of the same rules.
+  const cache = options.ruleCache !== false && io.ruleCacheDir !== undefined ? new RuleModelCache(io.ruleCacheDir) : undefined;
+  const loaded = withLoadResultCache(cache, () => loadRuleSet(io, options, strict ? 'error' : 'skip-rule'));
   const { result } = loaded;
   const err = io.stderr;
 
@@ -171,7 +198,7 @@ async function scanSources(
   // Each formatted detection is escaped for the terminal as it is made (the JSON's rule part once per rule), so
   // the writer goes to stdout without the escaping layer, which would scan the whole output again.
   const writer = new BufferedWriter(io.escapedStdout ?? io.stdout);
-  const format = options.format === 'json' ? detectionJson() : (d: Detection) => escapeForTerminalKeepingLines(formatDetectionText(d));
+  const write = options.format === 'json' ? detectionJsonWriter(writer) : (d: Detection) => writer.line(escapeForTerminalKeepingLines(formatDetectionText(d)));
   const correlation = createCorrelationObserver(model, {
     maxGroups: limits.maxCorrelationGroups,
     maxBytes: limits.maxCorrelationMemory,
@@ -182,7 +209,7 @@ async function scanSources(
   const volume = new AlertVolume(options.noisyThreshold ?? DEFAULT_NOISY_THRESHOLD);
   const pipeline = new ScanPipeline(ruleSet, model.rules, (d) => {
     volume.add(d);
-    writer.line(format(d));
+    write(d);
   }, observers);
 
   const started = performance.now();

@@ -12,7 +12,7 @@
 //   (DISPLAY_VALUE_MAX code points, with a hash of the full value when cut); log_ids longer than LOG_ID_MAX are
 //   replaced by their hash; value_count stores 96-bit digests of values, never the values.
 
-import { createHash } from 'crypto';
+import { createHash, hash } from 'crypto';
 import type { Scalar } from './types';
 
 export const VALUE_MAGNITUDE_MAX = 1e15;
@@ -47,7 +47,15 @@ export function gridDecimal(value: number): string {
 }
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
+  return sha256Text(text, 'base64url');
+}
+
+/**
+ * SHA-256 of a string's UTF-8 in `encoding`: Node's one-shot `crypto.hash` where it exists (Node ≥ 20.12; a third
+ * of the cost of a Hash object, same digest), else a Hash.
+ */
+export function sha256Text(text: string, encoding: 'base64' | 'base64url'): string {
+  return typeof hash === 'function' ? hash('sha256', text, encoding) : createHash('sha256').update(text).digest(encoding);
 }
 
 /** The group key of group values: readable canonical JSON when short, its hash when long. */

@@ -1,6 +1,8 @@
 // Correlation state: the store interface the correlation engine writes to, and the in-memory store the CLI uses.
 // The DynamoDB store (lambda/state/dynamodb-store.ts) implements the same interface; both pass one contract suite
-// (test/state/store-contract.ts), so `scan` and the Lambda decide the same way on the same events.
+// (test/state/store-contract.ts), so `scan` and the Lambda decide the same way on the same events. The memory
+// store also has a synchronous form of each method (`addSync`, `readSync`, …: the same code, which its
+// asynchronous methods wrap) that the correlator's fast path uses; the contract is run through those too.
 //
 // The model: a correlation's events are grouped (group-by values), and each group's events are summed into time
 // buckets of a fixed width (at most a tenth of the timespan). A bucket only ever grows (atomic adds), so concurrent
@@ -131,6 +133,33 @@ export function logIdSlot(logId: string): number {
   return (h >>> 0) % LOG_ID_SLOTS;
 }
 
+/**
+ * A bucket of the memory store as its synchronous readers see it (the correlator's fast path, correlation.ts):
+ * the store's own state, not a copy; read it, never change it.
+ */
+export interface MemoryBucketView {
+  readonly count: number;
+  readonly sum: number;
+  readonly distinct?: ReadonlySet<string>;
+  readonly saturated: boolean;
+  readonly rules?: ReadonlySet<number>;
+  readonly ruleTimes?: ReadonlyMap<number, ReadonlySet<number>>;
+  readonly sketch?: ReadonlyMap<string, number>;
+  readonly logIdSlots?: readonly (string | undefined)[];
+}
+
+/** A group of the memory store as its synchronous readers see it (read only, like MemoryBucketView). */
+export interface MemoryGroupView {
+  readonly buckets: ReadonlyMap<number, MemoryBucketView>;
+  readonly state: Readonly<GroupState>;
+  /** The largest bucket index ever added to the group (-Infinity: none). */
+  readonly newestBucket: number;
+  /** Width (in buckets) of the running count, 0 when it is not kept (see `addSync`). */
+  readonly span: number;
+  /** Sum of the counts of the group's buckets in [newestBucket - span + 1, newestBucket], when span > 0. */
+  readonly spanCount: number;
+}
+
 // The parts of a bucket a correlation type does not use are never created: an event_count group costs a few
 // hundred bytes instead of several collections each.
 interface MemoryBucket {
@@ -159,6 +188,10 @@ interface MemoryGroup {
   windows?: Set<string>;
   /** Estimated heap bytes of the group, its buckets and its open windows. */
   bytes: number;
+  /** See MemoryGroupView. */
+  newestBucket: number;
+  span: number;
+  spanCount: number;
 }
 
 /** Limits of the memory store: `scan` over millions of distinct groups must degrade, never run out of memory. */
@@ -266,6 +299,9 @@ const EMPTY_RECORD: Record<string, never> = Object.freeze({}) as Record<string, 
 
 const groupId = (ref: GroupRef): string => `${ref.correlationId}\u0000${ref.groupKey}`;
 
+/** The memory store's key of a group: what its synchronous methods take as `id`. */
+export const memoryGroupId = groupId;
+
 /**
  * The store `scan` and `test` use: everything in process memory, no clock of its own (event time only).
  * State expires as event time passes (the caller calls `purgeExpired`; the correlator's `closeWindows` does).
@@ -300,11 +336,25 @@ export class MemoryCorrelationStore implements CorrelationStore {
   }
 
   async addAndRead(ref: GroupRef, bucket: number, add: BucketAdd, from: number, to: number, options: AddOptions): Promise<GroupRead> {
+    return this.readGroup(this.add(ref, bucket, add, options, groupId(ref), 0), from, to);
+  }
+
+  /**
+   * The synchronous form of `addAndRead` for the correlator's fast path: the same add (same limits, evictions and
+   * call count), without the read; the group's live state is returned instead of a copy of its buckets.
+   * `id` is `memoryGroupId(ref)` (callers keep it: a key string used again is hashed once). `span` > 0 keeps the
+   * group's running count over its `span` newest bucket indexes up to date (`MemoryGroupView.spanCount`), so
+   * an event_count window ending at the newest bucket needs no pass over the buckets.
+   */
+  addSync(ref: GroupRef, bucket: number, add: BucketAdd, options: AddOptions, id: string, span: number): MemoryGroupView {
+    return this.add(ref, bucket, add, options, id, span);
+  }
+
+  private add(ref: GroupRef, bucket: number, add: BucketAdd, options: AddOptions, id: string, span: number): MemoryGroup {
     // Checked before anything changes, as the DynamoDB store does: `scan` and the Lambda refuse the same sums.
     const sum = add.sum === undefined ? undefined : checkedSum(add.sum);
     this.calls += 2; // one update and one read, as the DynamoDB store does
     // The id is built and hashed once per call: a fresh key string costs a hash per Map operation.
-    const id = groupId(ref);
     const group = this.groupFor(ref, options.expiresAtMs, id);
     let b = group.buckets.get(bucket);
     if (!b) {
@@ -314,6 +364,7 @@ export class MemoryCorrelationStore implements CorrelationStore {
     const before = b.bytes;
     b.expiresAt = Math.max(b.expiresAt, options.expiresAtMs);
     b.count += add.count;
+    this.count(group, bucket, add.count, span);
     if (sum !== undefined) b.sum += sum;
     if (add.distinct && add.distinct.length > 0) {
       const distinct = (b.distinct ??= newCollection(b, new Set<string>()));
@@ -365,7 +416,30 @@ export class MemoryCorrelationStore implements CorrelationStore {
       }
     }
     this.grow(group, b.bytes - before, id);
-    return this.readGroup(group, from, to);
+    return group;
+  }
+
+  /**
+   * Keeps `newestBucket` and the running count. A span other than the one kept (an add through `addAndRead` passes 0)
+   * drops the running count; the next add with a span computes it again from the buckets.
+   */
+  private count(group: MemoryGroup, bucket: number, count: number, span: number): void {
+    const previous = group.newestBucket;
+    if (bucket > previous) group.newestBucket = bucket;
+    if (span !== group.span || span === 0) {
+      group.span = span;
+      group.spanCount = 0;
+      if (span === 0) return;
+      // Computed after this add: the bucket's count already includes it.
+      for (let i = group.newestBucket - span + 1; i <= group.newestBucket; i++) group.spanCount += group.buckets.get(i)?.count ?? 0;
+      return;
+    }
+    if (bucket > previous) {
+      // The window [newestBucket - span + 1, newestBucket] moved: the buckets it left stop counting.
+      if (bucket - previous >= span) group.spanCount = 0;
+      else for (let i = previous - span + 1; i <= bucket - span; i++) group.spanCount -= group.buckets.get(i)?.count ?? 0;
+    }
+    if (bucket > group.newestBucket - span) group.spanCount += count;
   }
 
   /** The memory-limit counters (the scan summary prints them). */
@@ -377,21 +451,36 @@ export class MemoryCorrelationStore implements CorrelationStore {
   }
 
   async read(ref: GroupRef, from: number, to: number): Promise<GroupRead> {
-    this.calls += 1;
-    const group = this.groups.get(groupId(ref));
+    const group = this.readSync(groupId(ref));
     if (!group) return { buckets: [], state: {} };
-    return this.readGroup(group, from, to);
+    return this.readGroup(group as MemoryGroup, from, to);
+  }
+
+  /** The synchronous form of `read` (one call): the group's live state, undefined when the store has none. */
+  readSync(id: string): MemoryGroupView | undefined {
+    this.calls += 1;
+    return this.groups.get(id);
   }
 
   async tryFire(ref: GroupRef, startBucket: number, endBucket: number, expiresAtMs: number): Promise<boolean> {
+    return this.tryFireSync(ref, startBucket, endBucket, expiresAtMs, groupId(ref));
+  }
+
+  /** The synchronous form of `tryFire`; `id` is `memoryGroupId(ref)`. */
+  tryFireSync(ref: GroupRef, startBucket: number, endBucket: number, expiresAtMs: number, id: string): boolean {
     this.calls += 1;
-    const group = this.groupFor(ref, expiresAtMs);
+    const group = this.groupFor(ref, expiresAtMs, id);
     if (group.state.firedEnd !== undefined && group.state.firedEnd >= startBucket) return false;
     group.state.firedEnd = endBucket;
     return true;
   }
 
   async tryOpenWindow(window: OpenWindow, expiresAtMs: number): Promise<boolean> {
+    return this.tryOpenWindowSync(window, expiresAtMs);
+  }
+
+  /** The synchronous form of `tryOpenWindow`. */
+  tryOpenWindowSync(window: OpenWindow, expiresAtMs: number): boolean {
     this.calls += 2; // index item + conditional group update
     const group = this.groupFor(window, expiresAtMs);
     const latest = group.state.windowStart;
@@ -406,6 +495,11 @@ export class MemoryCorrelationStore implements CorrelationStore {
   }
 
   async dueWindows(upTo: number, limit: number): Promise<OpenWindow[]> {
+    return this.dueWindowsSync(upTo, limit);
+  }
+
+  /** The synchronous form of `dueWindows`. */
+  dueWindowsSync(upTo: number, limit: number): OpenWindow[] {
     this.calls += 1;
     // Pop due entries, then push back what we return: completeWindow removes them from `open`, and a window not
     // completed (caller failed) is returned again by the next call, as the DynamoDB index would.
@@ -425,6 +519,11 @@ export class MemoryCorrelationStore implements CorrelationStore {
   }
 
   async completeWindow(window: OpenWindow): Promise<void> {
+    this.completeWindowSync(window);
+  }
+
+  /** The synchronous form of `completeWindow`. */
+  completeWindowSync(window: OpenWindow): void {
     this.calls += 1;
     const id = windowId(window);
     if (!this.open.delete(id)) return;
@@ -437,6 +536,11 @@ export class MemoryCorrelationStore implements CorrelationStore {
   }
 
   async purgeExpired(before: number): Promise<void> {
+    this.purgeExpiredSync(before);
+  }
+
+  /** The synchronous form of `purgeExpired`. */
+  purgeExpiredSync(before: number): void {
     for (;;) {
       const key = this.groupExpiry.peekKey();
       if (key === undefined || key >= before) break;
@@ -451,6 +555,7 @@ export class MemoryCorrelationStore implements CorrelationStore {
       for (const [index, b] of group.buckets) {
         if (b.expiresAt >= before) continue;
         group.buckets.delete(index);
+        if (group.span > 0 && index > group.newestBucket - group.span) group.spanCount -= b.count;
         group.bytes -= b.bytes;
         this.bytes -= b.bytes;
       }
@@ -478,7 +583,10 @@ export class MemoryCorrelationStore implements CorrelationStore {
         }
       }
       const bytes = MEMORY_COST.group + MEMORY_COST.string(id);
-      group = { id, older: undefined, newer: undefined, buckets: new Map(), state: {}, expiresAt: expiresAtMs, bytes: 0 };
+      group = {
+        id, older: undefined, newer: undefined, buckets: new Map(), state: {}, expiresAt: expiresAtMs, bytes: 0,
+        newestBucket: -Infinity, span: 0, spanCount: 0,
+      };
       this.groups.set(id, group);
       this.link(group);
       this.groupExpiry.push(expiresAtMs, id);

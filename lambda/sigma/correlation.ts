@@ -10,13 +10,15 @@
 // - "at close" (any lt/lte/eq/neq, or true at zero): the first event of a group that no open window covers opens a
 //   window of k buckets starting at its bucket; `closeWindows(upTo)` evaluates windows whose end is ≤ upTo.
 
-import { createHash } from 'crypto';
 import { jsonText } from './bounded-json';
-import { displayValue, groupKeyOf, storableLogId, storableValue } from './correlation-limits';
+import { displayValue, groupKeyOf, sha256Text, storableLogId, storableValue } from './correlation-limits';
 import { ruleSummary } from './detection';
 import { parseIsoTime } from './iso-time';
 import { collectValues, compilePath, type CompiledPath } from './fieldpath';
-import type { BucketAdd, BucketState, CorrelationStore, GroupRead, GroupRef, OpenWindow, StoreStats } from './correlation-store';
+import { MemoryCorrelationStore, memoryGroupId } from './correlation-store';
+import type {
+  BucketAdd, BucketState, CorrelationStore, GroupRead, GroupRef, GroupState, MemoryBucketView, MemoryGroupView, OpenWindow, StoreStats,
+} from './correlation-store';
 import type {
   CorrelationInfo, CorrelationModel, Detection, NormalizedEvent, RuleModel, RuleSummary, Scalar,
 } from './types';
@@ -55,6 +57,13 @@ export interface CorrelatorOptions {
    * is recorded on its detections (`tenant`). Unset: keys exactly as a single-tenant deployment has them.
    */
   tenant?: string;
+  /**
+   * With the memory store, events and windows go through its synchronous interface (`processEventSync`,
+   * `closeWindowsSync`: no Promise per event, group keys interned per correlation, a running count per
+   * event_count group). false: through the asynchronous store interface, as with DynamoDB (the tests compare the
+   * two). Default true; other stores always use the asynchronous interface.
+   */
+  fastPath?: boolean;
 }
 
 /** One correlation rule that could not use one event (or one closed window); the event's other rules went on. */
@@ -127,7 +136,28 @@ interface CompiledCorrelation {
   bucketMs: number;
   buckets: number;
   percentile: number;
+  /** Fast path: group identities by group values (see `internedGroup`), bounded by `internedCount`/`internedChars`. */
+  interned: InternLevel;
+  internedCount: number;
+  internedChars: number;
 }
+
+/** One group-by field's level of the interned identities: value (string form, or null) → next level or identity. */
+type InternLevel = Map<string | null, InternLevel | InternedGroup>;
+
+/** A group's identity as the memory store's synchronous interface takes it, built once per group values. */
+interface InternedGroup {
+  ref: GroupRef;
+  id: string;
+}
+
+/**
+ * Interned group identities per correlation, and the characters they hold (values and keys: a few MB at most,
+ * whatever the values); past either the cache starts again. Longer values are not interned.
+ */
+const INTERNED_GROUPS_MAX = 4096;
+const INTERNED_CHARS_MAX = 2_000_000;
+const INTERNED_VALUE_MAX = 256;
 
 interface WindowValue {
   value: number;
@@ -163,10 +193,13 @@ export class Correlator {
   readonly warnings: string[] = [];
 
   private readonly store: CorrelationStore;
+  /** The memory store when events take the synchronous fast path (see CorrelatorOptions.fastPath). */
+  private readonly memory?: MemoryCorrelationStore;
   private readonly tenant?: string;
 
   constructor(rules: RuleModel[], store: CorrelationStore, options: CorrelatorOptions = {}) {
     this.store = new TransientRetryStore(store, options.storeRetries ?? 3, options.storeRetryDelayMs ?? 100);
+    if (options.fastPath !== false && store instanceof MemoryCorrelationStore) this.memory = store;
     const bucketsPerWindow = options.bucketsPerWindow ?? 10;
     if (!Number.isInteger(bucketsPerWindow) || bucketsPerWindow < 10) {
       throw new CorrelationConfigError(`bucketsPerWindow must be an integer ≥ 10 (got ${bucketsPerWindow})`);
@@ -214,21 +247,46 @@ export class Correlator {
    * (chains included). Events that match no referenced rule cost nothing.
    */
   async processEvent(event: NormalizedEvent, matches: readonly CorrelationInput[]): Promise<Detection[]> {
+    if (this.memory) return this.processEventSync(event, matches);
+    const admitted = this.admit(event, matches);
+    if (!admitted) return [];
+    return this.feed(event, admitted.time, admitted.ruleIds, eventLogIds(event));
+  }
+
+  /**
+   * True when the store offers the synchronous fast path (the memory store): `processEventSync` and
+   * `closeWindowsSync` may then be used, with the same results as `processEvent` and `closeWindows`.
+   */
+  get synchronous(): boolean {
+    return this.memory !== undefined;
+  }
+
+  /** `processEvent` without a Promise (only when `synchronous`). */
+  processEventSync(event: NormalizedEvent, matches: readonly CorrelationInput[]): Detection[] {
+    if (!this.memory) throw new Error('processEventSync needs the memory correlation store (see Correlator.synchronous)');
+    const admitted = this.admit(event, matches);
+    if (!admitted) return [];
+    return this.feedSync(event, admitted.time, admitted.ruleIds, eventLogIds(event));
+  }
+
+  /** Counts the event; its referenced rule ids and its time, or undefined when no correlation can use it. */
+  private admit(event: NormalizedEvent, matches: readonly CorrelationInput[]): { ruleIds: string[]; time: number } | undefined {
     this.counters.events++;
     let ruleIds: string[] | undefined;
     for (const m of matches) {
       if (!this.feeds.has(m.rule.id)) continue;
       (ruleIds ??= []).push(m.rule.id);
     }
-    if (!ruleIds) return [];
+    if (!ruleIds) return undefined;
     this.counters.correlatedEvents++;
     const time = eventTime(event);
     if (time === undefined) {
       this.counters.invalidDate++;
-      return [];
+      return undefined;
     }
-    return this.feed(event, time, ruleIds, event.log_id === undefined ? [] : [storableLogId(String(event.log_id))]);
+    return { ruleIds, time };
   }
+
 
   /** The failures since the last call (at most 100), for the caller's log lines; see `onFailure`. */
   drainFailures(): CorrelationFailure[] {
@@ -248,7 +306,9 @@ export class Correlator {
    * Lambda's scheduled sweep calls it with the current time. `ownerOf`: with several tenants on one store, the
    * correlator whose rules evaluate a window (lambda/tenant-correlation.ts); default this one.
    */
-  async closeWindows(upTo: number, ownerOf: (window: OpenWindow) => Correlator | undefined = () => this): Promise<Detection[]> {
+  async closeWindows(upTo: number, ownerOf?: (window: OpenWindow) => Correlator | undefined): Promise<Detection[]> {
+    if (this.memory && ownerOf === undefined) return this.closeWindowsSync(upTo);
+    const owners = ownerOf ?? ((): Correlator => this);
     const out: Detection[] = [];
     // Windows whose evaluation failed transiently stay open for the next call (the sweep's next run); they are
     // skipped for the rest of this one, so one failing window neither loops nor holds back the others.
@@ -259,7 +319,7 @@ export class Correlator {
       for (const window of due) {
         // Several tenants share the store: a window is evaluated by its tenant's correlator (its rules, its
         // counters); a window no correlator owns (its tenant or rule was removed) is completed unevaluated.
-        const owner = ownerOf(window);
+        const owner = owners(window);
         const corr = owner?.byId.get(window.correlationId);
         try {
           if (owner && corr) out.push(...(await owner.closeWindow(corr, window)));
@@ -273,6 +333,38 @@ export class Correlator {
       }
     }
     await this.store.purgeExpired(upTo);
+    return out;
+  }
+
+  /** `closeWindows` without a Promise (only when `synchronous`; every window is this correlator's). */
+  closeWindowsSync(upTo: number): Detection[] {
+    const memory = this.memory;
+    if (!memory) throw new Error('closeWindowsSync needs the memory correlation store (see Correlator.synchronous)');
+    const out: Detection[] = [];
+    // As closeWindows: a window whose evaluation failed transiently is left for the next call.
+    const retryLater = new Set<string>();
+    for (;;) {
+      const due = memory.dueWindowsSync(upTo, this.sweepBatch + retryLater.size).filter((w) => !retryLater.has(windowKey(w)));
+      if (due.length === 0) break;
+      for (const window of due) {
+        const corr = this.byId.get(window.correlationId);
+        try {
+          if (corr) for (const detection of this.closeWindowSync(memory, corr, window)) out.push(detection);
+          memory.completeWindowSync(window);
+        } catch (err) {
+          const failure = this.fail(corr?.rule.id ?? window.correlationId, 'state-error', err);
+          if (failure.transient) retryLater.add(windowKey(window));
+          else {
+            try {
+              memory.completeWindowSync(window);
+            } catch {
+              retryLater.add(windowKey(window));
+            }
+          }
+        }
+      }
+    }
+    memory.purgeExpiredSync(upTo);
     return out;
   }
 
@@ -294,7 +386,8 @@ export class Correlator {
 
   // ---- evaluation -------------------------------------------------------------------------------------------
 
-  private async feed(root: NormalizedEvent, time: number, ruleIds: string[], logIds: string[]): Promise<Detection[]> {
+  /** The correlations the rules feed, with the indexes (in each correlation's `rules`) of the rules matched. */
+  private correlationsFed(ruleIds: string[]): Map<CompiledCorrelation, number[]> {
     // One update per (correlation, group), whatever the number of the correlation's rules the event matched.
     const perCorrelation = new Map<CompiledCorrelation, number[]>();
     for (const id of ruleIds) {
@@ -304,6 +397,11 @@ export class Correlator {
         list.push(...(corr.ruleIndex.get(id) as number[]));
       }
     }
+    return perCorrelation;
+  }
+
+  private async feed(root: NormalizedEvent, time: number, ruleIds: string[], logIds: string[]): Promise<Detection[]> {
+    const perCorrelation = this.correlationsFed(ruleIds);
     const out: Detection[] = [];
     for (const corr of this.correlations) {
       const indexes = perCorrelation.get(corr);
@@ -407,18 +505,8 @@ export class Correlator {
     const options = { distinctCap: this.distinctCap, expiresAtMs };
     if (corr.atClose) {
       const read = await this.store.addAndRead(ref, bucket, add, bucket, bucket, options);
-      const start = read.state.windowStart;
-      if (start !== undefined && bucket >= start && bucket < start + k) return undefined;
-      if (start !== undefined && bucket < start) {
-        this.counters.beforeOpenWindow++;
-        return undefined;
-      }
-      const window: OpenWindow = {
-        correlationId: ref.correlationId, groupKey: ref.groupKey, group: groupRecord(corr, values),
-        startBucket: bucket, buckets: k, closeAt: (bucket + k) * corr.bucketMs,
-        ...(this.tenant === undefined ? {} : { tenant: this.tenant }),
-      };
-      if (await this.store.tryOpenWindow(window, expiresAtMs)) this.counters.windowsOpened++;
+      const window = this.windowToOpen(corr, ref, values, bucket, read.state);
+      if (window && (await this.store.tryOpenWindow(window, expiresAtMs))) this.counters.windowsOpened++;
       return undefined;
     }
     const read = await this.store.addAndRead(ref, bucket, add, bucket - k + 1, bucket + k - 1, options);
@@ -433,6 +521,25 @@ export class Correlator {
       return this.detection(corr, values, value, start, end, time);
     }
     return undefined;
+  }
+
+  /**
+   * At close: the window an event in `bucket` opens, or undefined when the group's latest window covers it (or
+   * starts after it: counted).
+   */
+  private windowToOpen(corr: CompiledCorrelation, ref: GroupRef, values: Scalar[], bucket: number, state: Readonly<GroupState>): OpenWindow | undefined {
+    const k = corr.buckets;
+    const start = state.windowStart;
+    if (start !== undefined && bucket >= start && bucket < start + k) return undefined;
+    if (start !== undefined && bucket < start) {
+      this.counters.beforeOpenWindow++;
+      return undefined;
+    }
+    return {
+      correlationId: ref.correlationId, groupKey: ref.groupKey, group: groupRecord(corr, values),
+      startBucket: bucket, buckets: k, closeAt: (bucket + k) * corr.bucketMs,
+      ...(this.tenant === undefined ? {} : { tenant: this.tenant }),
+    };
   }
 
   private async closeWindow(corr: CompiledCorrelation, window: OpenWindow): Promise<Detection[]> {
@@ -518,7 +625,7 @@ export class Correlator {
         type: corr.model.type,
         group,
         value: value.value,
-        window: { start: new Date(start * corr.bucketMs).toISOString(), end: new Date((end + 1) * corr.bucketMs).toISOString() },
+        window: { start: boundaryIso(start * corr.bucketMs), end: boundaryIso((end + 1) * corr.bucketMs) },
         rules: [...new Set(value.rules.map((i) => corr.model.rules[i]))],
         log_ids: value.logIds,
       },
@@ -530,6 +637,233 @@ export class Correlator {
       if (typeof v === 'string') detection[key] = v;
     }
     return detection;
+  }
+
+  // ---- the fast path: the same evaluation on the memory store's synchronous interface -------------------------
+  // Every step mirrors its asynchronous counterpart above (feed, chain, apply, update, closeWindow, windowValue),
+  // in the same order and with the same store calls, so detections, their order and every counter are the same
+  // (test/sigma/correlation-fast-path.test.ts compares the two on random event sequences). What it saves: no
+  // Promise per call, no copy of the window's buckets per event (they are read in place), group keys built once
+  // per group values, and the event_count of the window ending at a group's newest bucket kept as a running count.
+
+  private feedSync(root: NormalizedEvent, time: number, ruleIds: string[], logIds: string[]): Detection[] {
+    const out: Detection[] = [];
+    if (ruleIds.length === 1) {
+      // One rule: its correlations in rule-set order, as `correlationsFed` would list them.
+      const id = ruleIds[0];
+      for (const corr of this.feeds.get(id) ?? []) this.applyContained(corr, root, time, corr.ruleIndex.get(id) as number[], logIds, out);
+      return out;
+    }
+    const perCorrelation = this.correlationsFed(ruleIds);
+    for (const corr of this.correlations) {
+      const indexes = perCorrelation.get(corr);
+      if (indexes) this.applyContained(corr, root, time, indexes, logIds, out);
+    }
+    return out;
+  }
+
+  /** One correlation's update and its chains; a failure is contained to the rule, as in `feed`. */
+  private applyContained(corr: CompiledCorrelation, root: NormalizedEvent, time: number, indexes: number[], logIds: string[], out: Detection[]): void {
+    try {
+      for (const detection of this.applySync(corr, root, time, indexes, logIds)) {
+        out.push(detection);
+        if (this.feeds.has(corr.rule.id)) for (const chained of this.chainSync(corr, detection, time)) out.push(chained);
+      }
+    } catch (err) {
+      this.fail(corr.rule.id, 'state-error', err);
+    }
+  }
+
+  private chainSync(corr: CompiledCorrelation, detection: Detection, time: number): Detection[] {
+    const info = detection.correlation as CorrelationInfo;
+    return this.feedSync(groupAsEvent(info.group), time, [corr.rule.id], info.log_ids);
+  }
+
+  private applySync(corr: CompiledCorrelation, root: NormalizedEvent, time: number, indexes: number[], logIds: string[]): Detection[] {
+    if (indexes.length === 1) {
+      const values = this.groupValues(corr, root, indexes[0]);
+      const add = this.bucketAdd(corr, root, time, indexes, logIds);
+      if (!add) return [];
+      const detection = this.updateSync(corr, this.internedGroup(corr, values), values, time, add);
+      return detection ? [detection] : [];
+    }
+    // Aliases can put one event in several groups: one update per distinct group, in first-seen order (as `apply`).
+    const groups = new Map<string, { group: InternedGroup; values: Scalar[]; indexes: number[] }>();
+    for (const index of indexes) {
+      const values = this.groupValues(corr, root, index);
+      const group = this.internedGroup(corr, values);
+      const entry = groups.get(group.id);
+      if (entry) entry.indexes.push(index);
+      else groups.set(group.id, { group, values, indexes: [index] });
+    }
+    const out: Detection[] = [];
+    for (const { group, values, indexes: groupIndexes } of groups.values()) {
+      const add = this.bucketAdd(corr, root, time, groupIndexes, logIds);
+      if (!add) continue;
+      const detection = this.updateSync(corr, group, values, time, add);
+      if (detection) out.push(detection);
+    }
+    return out;
+  }
+
+  private groupValues(corr: CompiledCorrelation, root: NormalizedEvent, index: number): Scalar[] {
+    const fields = corr.groupFields;
+    const values = new Array<Scalar>(fields.length);
+    for (let i = 0; i < fields.length; i++) values[i] = firstValue(root, fields[i].byRule[index] ?? fields[i].fallback);
+    return values;
+  }
+
+  /**
+   * The group's identity (key, store id), built once per group values and kept in a bounded per-correlation
+   * tree of maps, one level per group-by field, keyed by each value's string form (200 and "200" are one group,
+   * as in `groupKeyOf`; null is its own key): a lookup hashes the values, it builds no string. Long values are
+   * not kept (their key is built each time).
+   */
+  private internedGroup(corr: CompiledCorrelation, values: Scalar[]): InternedGroup {
+    const last = values.length - 1;
+    if (last < 0) return this.groupIdentity(corr, values);
+    let level = corr.interned;
+    for (let i = 0; ; i++) {
+      const v = values[i];
+      const key = v === null ? null : typeof v === 'string' ? v : String(v);
+      if (key !== null && key.length > INTERNED_VALUE_MAX) return this.groupIdentity(corr, values);
+      const next = level.get(key);
+      if (i < last) {
+        if (next) level = next as InternLevel;
+        else level.set(key, (level = new Map()));
+        continue;
+      }
+      if (next) return next as InternedGroup;
+      const group = this.groupIdentity(corr, values);
+      if (corr.internedCount >= INTERNED_GROUPS_MAX || corr.internedChars >= INTERNED_CHARS_MAX) {
+        corr.interned = new Map();
+        corr.internedCount = 0;
+        corr.internedChars = 0;
+      } else {
+        level.set(key, group);
+        corr.internedCount++;
+        // The key and id strings, and about as much again for the values kept as map keys.
+        corr.internedChars += 2 * group.id.length;
+      }
+      return group;
+    }
+  }
+
+  private groupIdentity(corr: CompiledCorrelation, values: Scalar[]): InternedGroup {
+    const ref: GroupRef = { correlationId: corr.rule.id, groupKey: this.tenant === undefined ? groupKeyOf(values) : tenantGroupKey(this.tenant, values) };
+    return { ref, id: memoryGroupId(ref) };
+  }
+
+  private updateSync(corr: CompiledCorrelation, group: InternedGroup, values: Scalar[], time: number, add: BucketAdd): Detection | undefined {
+    const memory = this.memory as MemoryCorrelationStore;
+    const { ref, id } = group;
+    const k = corr.buckets;
+    const bucket = Math.floor(time / corr.bucketMs);
+    const expiresAtMs = (bucket + 2 * k + 1) * corr.bucketMs;
+    const options = { distinctCap: this.distinctCap, expiresAtMs };
+    if (corr.atClose) {
+      const window = this.windowToOpen(corr, ref, values, bucket, memory.addSync(ref, bucket, add, options, id, 0).state);
+      if (window && memory.tryOpenWindowSync(window, expiresAtMs)) this.counters.windowsOpened++;
+      return undefined;
+    }
+    const stored = memory.addSync(ref, bucket, add, options, id, corr.model.type === 'event_count' ? k : 0);
+    const firedEnd = stored.state.firedEnd ?? -Infinity;
+    // Windows ending at this bucket and at each later non-empty one (a late event belongs to them too).
+    const last = Math.min(bucket + k - 1, stored.newestBucket);
+    for (let end = bucket; end <= last; end++) {
+      if (end !== bucket && !stored.buckets.has(end)) continue;
+      const start = end - k + 1;
+      if (start <= firedEnd) continue;
+      const value = this.measureSync(corr, stored, start, end);
+      if (!this.holds(corr, value)) continue;
+      if (!memory.tryFireSync(ref, start, end, expiresAtMs, id)) return undefined;
+      return this.detection(corr, values, windowDetails(stored.buckets, value, start, end), start, end, time);
+    }
+    return undefined;
+  }
+
+  private closeWindowSync(memory: MemoryCorrelationStore, corr: CompiledCorrelation, window: OpenWindow): Detection[] {
+    this.counters.windowsClosed++;
+    const ref: GroupRef = { correlationId: window.correlationId, groupKey: window.groupKey };
+    const id = memoryGroupId(ref);
+    const end = window.startBucket + window.buckets - 1;
+    const stored = memory.readSync(id);
+    const value = this.measureSync(corr, stored, window.startBucket, end);
+    if (!this.holds(corr, value)) return [];
+    // The window's details as they were read: a group created by tryFire (evicted since) holds nothing.
+    const details = windowDetails(stored?.buckets, value, window.startBucket, end);
+    const expiresAtMs = (end + window.buckets + 1) * corr.bucketMs;
+    if (!memory.tryFireSync(ref, window.startBucket, end, expiresAtMs, id)) return [];
+    const time = window.closeAt - 1;
+    const values = corr.groupFields.map((f) => window.group[f.name] ?? null);
+    const detection = this.detection(corr, values, details, window.startBucket, end, time);
+    return this.feeds.has(corr.rule.id) ? [detection, ...this.chainSync(corr, detection, time)] : [detection];
+  }
+
+  /** The window's value, as `windowValue` computes it (saturated value_count windows counted alike). */
+  private measureSync(corr: CompiledCorrelation, stored: MemoryGroupView | undefined, start: number, end: number): number {
+    const buckets = stored?.buckets;
+    switch (corr.model.type) {
+      case 'event_count': {
+        if (stored && stored.span === corr.buckets && end === stored.newestBucket) return stored.spanCount;
+        let count = 0;
+        for (let i = start; i <= end; i++) count += buckets?.get(i)?.count ?? 0;
+        return count;
+      }
+      case 'value_sum':
+      case 'value_avg': {
+        // Summed in bucket order from zero, as windowValue does: the same floating-point result.
+        let count = 0;
+        let sum = 0;
+        for (let i = start; i <= end; i++) {
+          const b = buckets?.get(i);
+          if (!b) continue;
+          count += b.count;
+          sum += b.sum;
+        }
+        if (corr.model.type === 'value_sum') return sum;
+        return count === 0 ? 0 : sum / count;
+      }
+      case 'value_count': {
+        const union = scratchDigests;
+        union.clear();
+        let saturated = false;
+        for (let i = start; i <= end; i++) {
+          const b = buckets?.get(i);
+          if (!b) continue;
+          if (b.distinct) for (const d of b.distinct) union.add(d);
+          if (b.saturated) saturated = true;
+        }
+        const size = union.size;
+        union.clear();
+        if (size >= this.distinctCap) saturated = saturated || size > this.distinctCap;
+        if (saturated) this.counters.saturatedWindows++;
+        return Math.min(size, this.distinctCap);
+      }
+      case 'temporal': {
+        const ids = new Set<string>();
+        for (let i = start; i <= end; i++) {
+          const rules = buckets?.get(i)?.rules;
+          if (rules) for (const r of rules) ids.add(corr.model.rules[r]);
+        }
+        return ids.size;
+      }
+      case 'temporal_ordered':
+        return orderedPrefixOf(corr.model.rules.length, buckets, start, end);
+      case 'value_percentile': {
+        const merged = new Map<string, number>();
+        let n = 0;
+        for (let i = start; i <= end; i++) {
+          const sketch = buckets?.get(i)?.sketch;
+          if (!sketch) continue;
+          for (const [key, c] of sketch) {
+            merged.set(key, (merged.get(key) ?? 0) + c);
+            n += c;
+          }
+        }
+        return this.nearestRank(merged, n, corr.percentile);
+      }
+    }
   }
 
   // ---- value_percentile sketch: log-spaced bins (relative accuracy a: every value in bin i lies within a of
@@ -557,6 +891,11 @@ export class Correlator {
         n += c;
       }
     }
+    return this.nearestRank(merged, n, p);
+  }
+
+  /** The percentile of a merged sketch holding n values. */
+  private nearestRank(merged: Map<string, number>, n: number, p: number): number {
     if (n === 0) return 0;
     const bins = [...merged.entries()].map(([key, c]) => ({ value: this.sketchValue(key), c })).sort((a, b) => a.value - b.value);
     const rank = Math.max(1, Math.ceil((p / 100) * n));
@@ -625,7 +964,7 @@ export class Correlator {
     const atClose = conditions.some(([op]) => AT_CLOSE_OPS.has(op)) || conditionHolds(conditions, 0);
     return {
       rule, model, summary: ruleSummary(rule), ruleIndex, groupFields, valuePaths, valueFallback, conditions, atClose,
-      bucketMs: Math.floor(model.timespanMs / bucketsPerWindow), buckets: bucketsPerWindow, percentile,
+      bucketMs: Math.floor(model.timespanMs / bucketsPerWindow), buckets: bucketsPerWindow, percentile, interned: new Map(), internedCount: 0, internedChars: 0,
     };
   }
 
@@ -739,7 +1078,6 @@ function where(rule: RuleModel): string {
   return `${rule.file}:${rule.correlation?.loc.line ?? rule.line}`;
 }
 
-/** Event time: `data.date` (ISO 8601) in epoch ms; undefined when missing, unparsable or before 1970. */
 /**
  * A group's identity within one tenant: `T` + the tenant as JSON + the group key. Never equal to a single-tenant
  * key (those start with `[` or `#`), and distinct per tenant, so the same group values on two tenants are two groups.
@@ -748,6 +1086,12 @@ export function tenantGroupKey(tenant: string, values: readonly Scalar[]): strin
   return `T${JSON.stringify(tenant)}${groupKeyOf(values)}`;
 }
 
+/** The event's log_id as correlation state keeps it (bounded), in the list a bucket add takes. */
+function eventLogIds(event: NormalizedEvent): string[] {
+  return event.log_id === undefined ? [] : [storableLogId(String(event.log_id))];
+}
+
+/** Event time: `data.date` (ISO 8601) in epoch ms; undefined when missing, unparsable or before 1970. */
 export function eventTime(event: NormalizedEvent): number | undefined {
   const date = event.data?.date;
   if (typeof date !== 'string') return undefined;
@@ -820,7 +1164,7 @@ const DIGEST_CACHE_VALUE_MAX = 256;
 function digest(value: string): string {
   let d = digestCache.get(value);
   if (d !== undefined) return d;
-  d = createHash('sha256').update(value).digest('base64').slice(0, 16);
+  d = sha256Text(value, 'base64').slice(0, 16);
   if (value.length <= DIGEST_CACHE_VALUE_MAX) {
     if (digestCache.size >= DIGEST_CACHE_MAX) digestCache.clear();
     digestCache.set(value, d);
@@ -893,6 +1237,54 @@ function orderedPrefix(ruleCount: number, buckets: BucketState[]): number {
     let best = Infinity;
     for (const b of buckets) {
       for (const t of b.ruleTimes[i] ?? []) if (t >= previous && t < best) best = t;
+    }
+    if (best === Infinity) return i;
+    previous = best;
+  }
+  return ruleCount;
+}
+
+// Window bounds are bucket boundaries: the same few come up detection after detection (toISOString: about 0.7 µs).
+const boundaryIsoCache = new Map<number, string>();
+const BOUNDARY_ISO_CACHE_MAX = 4096;
+
+function boundaryIso(ms: number): string {
+  let text = boundaryIsoCache.get(ms);
+  if (text === undefined) {
+    text = new Date(ms).toISOString();
+    if (boundaryIsoCache.size >= BOUNDARY_ISO_CACHE_MAX) boundaryIsoCache.clear();
+    boundaryIsoCache.set(ms, text);
+  }
+  return text;
+}
+
+/** value_count's union of a window's digests (the fast path; cleared after each use). */
+const scratchDigests = new Set<string>();
+
+/** The rules and log_ids of a window read in place (as windowValue gathers them from a read), with its value. */
+function windowDetails(buckets: ReadonlyMap<number, MemoryBucketView> | undefined, value: number, start: number, end: number): WindowValue {
+  const rules = new Set<number>();
+  const logIds: string[] = [];
+  for (let i = start; i <= end; i++) {
+    const b = buckets?.get(i);
+    if (!b) continue;
+    if (b.rules) for (const r of b.rules) rules.add(r);
+    if (!b.logIdSlots) continue;
+    for (const id of b.logIdSlots) {
+      if (id !== undefined && logIds.length < MAX_LOG_IDS && !logIds.includes(id)) logIds.push(id);
+    }
+  }
+  return { value, saturated: false, rules: [...rules].sort((a, b) => a - b), logIds };
+}
+
+/** orderedPrefix over the buckets of [start, end] read in place. */
+function orderedPrefixOf(ruleCount: number, buckets: ReadonlyMap<number, MemoryBucketView> | undefined, start: number, end: number): number {
+  let previous = -Infinity;
+  for (let i = 0; i < ruleCount; i++) {
+    let best = Infinity;
+    for (let j = start; j <= end; j++) {
+      const times = buckets?.get(j)?.ruleTimes?.get(i);
+      if (times) for (const t of times) if (t >= previous && t < best) best = t;
     }
     if (best === Infinity) return i;
     previous = best;

@@ -164,8 +164,34 @@ export function loadRules(paths: readonly string[], options: LoadOptions = {}): 
       });
     }
   }
-  const result = loadRulesFromText(sources, options);
+  let result = loadCache?.get(sources, options);
+  if (!result) {
+    result = loadRulesFromText(sources, options);
+    loadCache?.set(sources, options, result);
+  }
   return { ...result, diagnostics: [...diagnostics.all(), ...result.diagnostics].sort(compareDiagnostics) };
+}
+
+/**
+ * A store of `loadRulesFromText` results by everything they depend on (the sources and options given, the
+ * engine's code): `scan`'s cache of loaded rule sets (bin/cli/rule-cache.ts).
+ */
+export interface LoadResultCache {
+  get(sources: readonly RuleSource[], options: LoadOptions): LoadResult | undefined;
+  set(sources: readonly RuleSource[], options: LoadOptions, result: LoadResult): void;
+}
+
+let loadCache: LoadResultCache | undefined;
+
+/** Runs `load` with `loadRules` consulting `cache` (undefined: none), as `scan` does. */
+export function withLoadResultCache<T>(cache: LoadResultCache | undefined, load: () => T): T {
+  const previous = loadCache;
+  loadCache = cache;
+  try {
+    return load();
+  } finally {
+    loadCache = previous;
+  }
 }
 
 /** Loads rules from text. An absolute `file` is named relative to `options.root`; others are kept (with `/`). */

@@ -31,7 +31,17 @@ import {
   type RawFieldItem,
 } from './placeholders';
 import { validateFieldItem } from './modifiers';
-import { regexWarnings } from './regex-safety';
+import type * as RegexSafety from './regex-safety';
+
+// The ReDoS checker (redos-detector, a sizeable module) is loaded when a rule first has a `re` value: a scan whose
+// rule sets come from the cache of loaded rule sets (bin/cli/rule-cache.ts) never loads it.
+let regexSafety: typeof RegexSafety | undefined;
+function regexWarnings(item: FieldItem, valueCap: number): ReturnType<typeof RegexSafety.regexWarnings> {
+  if (!item.modifiers.includes('re')) return [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  regexSafety ??= require('./regex-safety') as typeof RegexSafety;
+  return regexSafety.regexWarnings(item, valueCap);
+}
 
 /** Top-level keys the rule summary (`Detection.rule`) already carries: not repeated in `meta`. */
 const SUMMARY_KEYS = new Set(['id', 'title', 'level', 'tags']);

@@ -5,7 +5,13 @@
 // The core schema is used on purpose: `date: 2025-07-11` stays the string written in the rule (the model
 // must be plain JSON), and no YAML-specific types (binary, sets, merge keys) leak into rules.
 
-import * as yaml from 'js-yaml';
+import type * as JsYaml from 'js-yaml';
+
+// js-yaml is loaded when some YAML is first parsed: a scan whose rule set comes from the cache of loaded rule sets
+// (bin/cli/rule-cache.ts) parses none.
+let jsYaml: typeof JsYaml | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = (): typeof JsYaml => (jsYaml ??= require('js-yaml') as typeof JsYaml);
 import type { Diagnostic, SourceLocation } from './types';
 
 /** A node of a parsed document with its 1-based position (where its content starts). */
@@ -63,7 +69,7 @@ export function parseYamlDocuments(text: string, file: string): ParsedYaml {
   try {
     return withinAliasLimit(parseAll(normalized, file));
   } catch (err) {
-    if (!(err instanceof yaml.YAMLException)) throw err;
+    if (!(err instanceof yaml().YAMLException)) throw err;
     return parseByChunks(normalized, file);
   }
 }
@@ -131,9 +137,9 @@ function normalizeText(text: string): string {
 function parseAll(text: string, file: string): YamlDoc[] {
   const roots: Span[] = [];
   const stack: Span[] = [];
-  const values = yaml.loadAll(text, undefined, {
+  const values = yaml().loadAll(text, undefined, {
     filename: file,
-    schema: yaml.CORE_SCHEMA,
+    schema: yaml().CORE_SCHEMA,
     listener(event, state) {
       if (event === 'open') {
         stack.push({ start: state.position, end: state.position, kind: null, result: null, children: [] });
@@ -180,7 +186,7 @@ function parseByChunks(text: string, file: string): ParsedYaml {
         docs.push({ ...doc, index: docs.length, text });
       }
     } catch (err) {
-      if (!(err instanceof yaml.YAMLException)) throw err;
+      if (!(err instanceof yaml().YAMLException)) throw err;
       diagnostics.push(yamlErrorDiagnostic(err, file));
       // Keep numbering as the author sees it: the broken document still counts.
       docs.push({ file, index: docs.length, value: BROKEN_DOCUMENT, root: { line: startLine + 1, col: 1, kind: 'scalar' }, text });
@@ -289,7 +295,7 @@ function aliasCulprit(root: unknown, sizes: Map<object, number>): (string | numb
 /** Marks a document that failed to parse in chunk mode (so later document indexes stay right). */
 const BROKEN_DOCUMENT = Symbol('broken-yaml-document');
 
-export function yamlErrorDiagnostic(err: yaml.YAMLException, file: string): Diagnostic {
+export function yamlErrorDiagnostic(err: JsYaml.YAMLException, file: string): Diagnostic {
   const mark = err.mark;
   return {
     severity: 'error',

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultThreads } from '../../bin/cli/parallel-scan';
 import { CRASH_HOOK_ENV } from '../../bin/cli/scan-worker';
+import { RULE_CACHE_ENV } from '../../bin/cli/rule-cache';
 import { API_EXPLORER_ID, REPO, run } from './helpers';
 
 const LINES = 6000;
@@ -20,7 +21,9 @@ interface Finished {
 
 /** Runs the CLI; `closeStdout` closes our end of its stdout after the first output (what `| head` does). */
 function scan(args: string[], options: { closeStdout?: boolean; env?: Record<string, string> } = {}): Promise<Finished> {
-  const child = spawn(process.execPath, ['bin/auth0-sigma.js', 'scan', ...args], { cwd: REPO, env: { ...process.env, ...options.env } });
+  // No cache of loaded rule sets in the user's home from a test run.
+  const env = { ...process.env, [RULE_CACHE_ENV]: 'off', ...options.env };
+  const child = spawn(process.execPath, ['bin/auth0-sigma.js', 'scan', ...args], { cwd: REPO, env });
   let stderr = '';
   let stdoutBytes = 0;
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

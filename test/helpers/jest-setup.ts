@@ -13,3 +13,7 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 // it only reports warnings, so it could fail no test: off for the suite. test/cdk/cdk-validation.long.test.ts
 // (npm run test:long) turns it back on for the widest configuration, with cdk.json's context, where errors are fatal.
 process.env.CDK_VALIDATION = 'false';
+
+// The CLI's cache of loaded rule sets (bin/cli/rule-cache.ts) defaults to ~/.cache: subprocess tests must neither
+// write there nor depend on what an earlier run left. test/cli/rule-cache.test.ts gives the cache its own folders.
+process.env.AUTH0_SIGMA_RULE_CACHE ??= 'off';

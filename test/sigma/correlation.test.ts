@@ -1,4 +1,4 @@
-// The correlation engine on the memory store (what `scan` and `test` use): the shared scenarios, plus properties
+// The correlation engine on the memory store (what `scan` and `test` use): the shared scenarios on both paths, plus properties
 // of the sliding-window approximation and of the percentile estimator, and configuration errors.
 
 import fc from 'fast-check';
@@ -9,7 +9,10 @@ import { CompiledRuleSet } from '../../lambda/sigma/ruleset';
 import type { Detection, NormalizedEvent, RuleModel } from '../../lambda/sigma/types';
 import { MINUTE, T0, correlationRule, defineCorrelationScenarios, detectionRule, ev, feed } from './correlation-scenarios';
 
-defineCorrelationScenarios('memory', async () => new MemoryCorrelationStore());
+// The memory store takes the synchronous fast path by default; the same scenarios run on its asynchronous
+// interface too (the path the DynamoDB store takes: test/state/dynamodb-store.test.ts).
+defineCorrelationScenarios('memory, fast path', async () => new MemoryCorrelationStore());
+defineCorrelationScenarios('memory, asynchronous interface', async () => new MemoryCorrelationStore(), { fastPath: false });
 
 const A = detectionRule('rule-a');
 const B = detectionRule('rule-b');
