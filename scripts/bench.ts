@@ -29,6 +29,7 @@ import { generateCorpus } from './bench/corpus';
 import { generateRuleSet } from './bench/rules';
 import { measurePrefilterGoal, type PrefilterGoal } from './bench/prefilter-goal';
 import { formatScanRatio, measureScanRatio, type ScanRatio } from './bench/scan-ratio';
+import { measureRegexWorstCase } from './bench/regex-worst-case-summary';
 import { lambdaEsbuildOptions, sdkModulesBuildOptions } from '../lib/lambda-bundle-options';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -558,6 +559,8 @@ async function main(): Promise<void> {
     }
 
     const prefilterGoal = runPrefilterGoal(args, log);
+    log('regex worst case (npm run regex-worst-case)...');
+    const regexWorstCase = measureRegexWorstCase();
     const machine = {
       node: process.version,
       platform: `${os.platform()} ${os.release()} ${os.arch()}`,
@@ -573,6 +576,7 @@ async function main(): Promise<void> {
       scan,
       bundle,
       prefilterGoal,
+      regexWorstCase,
       targets: {
         evaluation100: { limitPct: 20, actualPct: evaluation[2]!.overheadPct, met: evaluation[2]!.overheadPct <= 20 },
         evaluation1000: { limitPct: 50, actualPct: evaluation[3]!.overheadPct, met: evaluation[3]!.overheadPct <= 50 },
@@ -580,6 +584,8 @@ async function main(): Promise<void> {
         engineColdStart100: bundle ? { limitMs: 100, actualMs: bundle.engine.coldStart[0]!.totalMs, met: bundle.engine.coldStart[0]!.totalMs < 100 } : undefined,
         // Issue 11: the handler's cold start (require + first invocation) at most 1.5x the engine's, same run.
         coldStartRatio: bundle ? coldStartRatios(bundle) : undefined,
+        // Issue 11 goal 3: a cubic or exponential `re` on a 4096-character hostile value within 5 ms.
+        regexWorstCase: { limitMs: regexWorstCase.limitMs, actualMs: regexWorstCase.worstShapeMs, met: regexWorstCase.met },
         prefilterProject: { limitPct: 10, actualPct: evaluation[0]!.prefilter.passPct, met: evaluation[0]!.prefilter.passPct <= 10 },
         scanMemoryFlat: scan ? { cappedHeapMb: scan.cappedHeapMb, quarterMb: scan.quarterPeakRssMb, fullMb: scan.peakRssMb, met: scan.cappedHeapCompleted } : undefined,
       },
@@ -638,6 +644,8 @@ async function main(): Promise<void> {
       );
     }
     out.push('');
+    out.push('regex worst case (`npm run regex-worst-case` prints the whole table):', ...regexWorstCase.lines.map((l) => `  ${l}`));
+    out.push('');
     out.push('targets:');
     const t = figures.targets;
     const mark = (met: boolean | undefined): string => (met === undefined ? 'n/a' : met ? 'met' : 'MISSED');
@@ -653,6 +661,7 @@ async function main(): Promise<void> {
         `  scan memory flat (whole file within a ${t.scanMemoryFlat.cappedHeapMb} MB heap; peak RSS quarter/full ${fmt(t.scanMemoryFlat.quarterMb, 1)}/${fmt(t.scanMemoryFlat.fullMb, 1)} MB): ${mark(t.scanMemoryFlat.met)}`,
       );
     }
+    out.push(`  cubic/exponential re on a hostile 4096-character value <= ${t.regexWorstCase.limitMs} ms: ${fmt(t.regexWorstCase.actualMs, 2)} ms ${mark(t.regexWorstCase.met)}`);
     out.push(`  prefilter pass share with the project's rules <= 10%: ${fmt(t.prefilterProject.actualPct, 2)}% ${mark(t.prefilterProject.met)}`);
     out.push('', ...formatPrefilterGoal(prefilterGoal));
     process.stdout.write(out.join('\n') + '\n');
