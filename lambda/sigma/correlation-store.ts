@@ -135,23 +135,31 @@ export function logIdSlot(logId: string): number {
 
 /**
  * A bucket of the memory store as its synchronous readers see it (the correlator's fast path, correlation.ts):
- * the store's own state, not a copy; read it, never change it.
+ * the store's own state, not a copy; read it, never change it. Its digests, rule indexes and log_id sample hold one
+ * item as the item itself (most buckets see one event: a collection per bucket would be most of the store's heap)
+ * and more in a collection; `distinctItems`, `ruleItems` and `logIdItems` read either form.
  */
 export interface MemoryBucketView {
+  readonly index: number;
   readonly count: number;
   readonly sum: number;
-  readonly distinct?: ReadonlySet<string>;
+  /** value_count digests: one digest, or a set of them (absent: none added). */
+  readonly distinct?: string | ReadonlySet<string>;
   readonly saturated: boolean;
-  readonly rules?: ReadonlySet<number>;
+  /** temporal: the rule indexes added: one index, or a set of them (an add with an empty list makes an empty set). */
+  readonly rules?: number | ReadonlySet<number>;
   readonly ruleTimes?: ReadonlyMap<number, ReadonlySet<number>>;
   readonly sketch?: ReadonlyMap<string, number>;
-  readonly logIdSlots?: readonly (string | undefined)[];
+  /** The log_id sample: one log_id, or LOG_ID_SLOTS slots (slot logIdSlot(id) holds the first id of that slot). */
+  readonly logIds?: string | readonly (string | undefined)[];
 }
 
 /** A group of the memory store as its synchronous readers see it (read only, like MemoryBucketView). */
-export interface MemoryGroupView {
-  readonly buckets: ReadonlyMap<number, MemoryBucketView>;
-  readonly state: Readonly<GroupState>;
+export interface MemoryGroupView extends Readonly<GroupState> {
+  /** The bucket of this index, undefined when the group has none. */
+  bucket(index: number): MemoryBucketView | undefined;
+  /** Every bucket the group holds, in no particular order (a new array). */
+  bucketList(): MemoryBucketView[];
   /** The largest bucket index ever added to the group (-Infinity: none). */
   readonly newestBucket: number;
   /** Width (in buckets) of the running count, 0 when it is not kept (see `addSync`). */
@@ -160,38 +168,91 @@ export interface MemoryGroupView {
   readonly spanCount: number;
 }
 
-// The parts of a bucket a correlation type does not use are never created: an event_count group costs a few
-// hundred bytes instead of several collections each.
-interface MemoryBucket {
-  count: number;
-  sum: number;
-  distinct?: Set<string>;
-  saturated: boolean;
-  rules?: Set<number>;
-  ruleTimes?: Map<number, Set<number>>;
-  sketch?: Map<string, number>;
-  logIdSlots?: (string | undefined)[];
-  expiresAt: number;
-  /** Estimated heap bytes of this bucket (see MEMORY_COST). */
-  bytes: number;
+/** A bucket's digests in either form (see MemoryBucketView.distinct). */
+export function distinctItems(distinct: string | ReadonlySet<string> | undefined): Iterable<string> {
+  return distinct === undefined ? EMPTY_LIST : typeof distinct === 'string' ? [distinct] : distinct;
 }
 
-interface MemoryGroup {
-  id: string;
+/** A bucket's rule indexes in either form, ascending (a new array). */
+export function ruleItems(rules: number | ReadonlySet<number> | undefined): number[] {
+  if (rules === undefined) return [];
+  if (typeof rules === 'number') return [rules];
+  const list = [...rules];
+  return list.length > 1 ? list.sort((x, y) => x - y) : list;
+}
+
+/** A bucket's log_id sample in slot order (a new array). */
+export function logIdItems(logIds: string | readonly (string | undefined)[] | undefined): string[] {
+  if (logIds === undefined) return [];
+  if (typeof logIds === 'string') return [logIds];
+  return logIds.filter((x): x is string => x !== undefined);
+}
+
+// The parts of a bucket a correlation type does not use are never created, and one digest, rule index or log_id
+// is held as itself: a bucket that saw one event is one object, not four. The byte estimate (MEMORY_COST) is that of
+// the collections the bucket would have: a collection when the first item comes, an entry per item.
+class MemoryBucket implements MemoryBucketView {
+  count = 0;
+  sum = 0;
+  distinct: string | Set<string> | undefined = undefined;
+  saturated = false;
+  rules: number | Set<number> | undefined = undefined;
+  ruleTimes: Map<number, Set<number>> | undefined = undefined;
+  sketch: Map<string, number> | undefined = undefined;
+  logIds: string | (string | undefined)[] | undefined = undefined;
+  /** Estimated heap bytes of this bucket (see MEMORY_COST). */
+  bytes = MEMORY_COST.bucket;
+
+  constructor(
+    readonly index: number,
+    public expiresAt: number,
+  ) {}
+}
+
+class MemoryGroup implements MemoryGroupView {
   /** Neighbours in least-recently-fed order (the eviction order): a list, so feeding a group costs no Map update. */
-  older: MemoryGroup | undefined;
-  newer: MemoryGroup | undefined;
-  buckets: Map<number, MemoryBucket>;
-  state: GroupState;
-  expiresAt: number;
+  older: MemoryGroup | undefined = undefined;
+  newer: MemoryGroup | undefined = undefined;
+  /** Its buckets: none, the only one, or a map by index once there are two (most groups have one). */
+  buckets: MemoryBucket | Map<number, MemoryBucket> | undefined = undefined;
+  firedEnd: number | undefined = undefined;
+  windowStart: number | undefined = undefined;
   /** Ids of this group's open windows (dropped with the group when it is evicted). */
-  windows?: Set<string>;
+  windows: Set<string> | undefined = undefined;
   /** Estimated heap bytes of the group, its buckets and its open windows. */
-  bytes: number;
+  bytes = 0;
   /** See MemoryGroupView. */
-  newestBucket: number;
-  span: number;
-  spanCount: number;
+  newestBucket = -Infinity;
+  span = 0;
+  spanCount = 0;
+
+  constructor(
+    readonly id: string,
+    public expiresAt: number,
+  ) {}
+
+  bucket(index: number): MemoryBucket | undefined {
+    const buckets = this.buckets;
+    if (buckets === undefined) return undefined;
+    if (buckets instanceof Map) return buckets.get(index);
+    return buckets.index === index ? buckets : undefined;
+  }
+
+  bucketList(): MemoryBucket[] {
+    const buckets = this.buckets;
+    if (buckets === undefined) return [];
+    return buckets instanceof Map ? [...buckets.values()] : [buckets];
+  }
+
+  /** Adds a new, empty bucket. */
+  newBucket(index: number, expiresAt: number): MemoryBucket {
+    const bucket = new MemoryBucket(index, expiresAt);
+    const buckets = this.buckets;
+    if (buckets === undefined) this.buckets = bucket;
+    else if (buckets instanceof Map) buckets.set(index, bucket);
+    else this.buckets = new Map([[buckets.index, buckets], [index, bucket]]);
+    return bucket;
+  }
 }
 
 /** Limits of the memory store: `scan` over millions of distinct groups must degrade, never run out of memory. */
@@ -210,7 +271,9 @@ export const DEFAULT_MAX_STATE_BYTES = 256 * 1024 * 1024;
 /**
  * Estimated V8 heap cost (64-bit) of the memory store's parts, calibrated with `node --expose-gc` on Node 20
  * (heapUsed growth over 100,000 groups: event_count 1,075 bytes a group, estimate 1,100; value_count with 20
- * values 3,065, estimate 3,380). A string costs about 2 bytes per character plus a header.
+ * values 3,065, estimate 3,380). Those estimates left out each group's first bucket (200), which a purge of that
+ * bucket alone still subtracted, so long scans drifted low; every bucket now counts from its creation, and the
+ * estimate errs high (1,300 and 3,580) rather than low. A string costs about 2 bytes per character plus a header.
  */
 const MEMORY_COST = {
   group: 500,
@@ -356,37 +419,16 @@ export class MemoryCorrelationStore implements CorrelationStore {
     this.calls += 2; // one update and one read, as the DynamoDB store does
     // The id is built and hashed once per call: a fresh key string costs a hash per Map operation.
     const group = this.groupFor(ref, options.expiresAtMs, id);
-    let b = group.buckets.get(bucket);
-    if (!b) {
-      b = { count: 0, sum: 0, saturated: false, expiresAt: options.expiresAtMs, bytes: MEMORY_COST.bucket };
-      group.buckets.set(bucket, b);
-    }
-    const before = b.bytes;
+    const existing = group.bucket(bucket);
+    const b = existing ?? group.newBucket(bucket, options.expiresAtMs);
+    // A new bucket's own bytes count from its creation, as a purge that drops it alone subtracts them.
+    const before = existing ? b.bytes : 0;
     b.expiresAt = Math.max(b.expiresAt, options.expiresAtMs);
     b.count += add.count;
     this.count(group, bucket, add.count, span);
     if (sum !== undefined) b.sum += sum;
-    if (add.distinct && add.distinct.length > 0) {
-      const distinct = (b.distinct ??= newCollection(b, new Set<string>()));
-      // Same rule as the DynamoDB store's conditional add: a full set takes nothing more and is marked saturated.
-      if (distinct.size >= options.distinctCap) {
-        b.saturated = true;
-        this.calls += 1;
-      } else {
-        for (const d of add.distinct) {
-          if (distinct.has(d)) continue;
-          distinct.add(d);
-          b.bytes += MEMORY_COST.entry + MEMORY_COST.string(d);
-        }
-      }
-    }
-    if (add.rules) {
-      const rules = (b.rules ??= newCollection(b, new Set<number>()));
-      for (const r of add.rules) {
-        if (!rules.has(r)) b.bytes += MEMORY_COST.entry;
-        rules.add(r);
-      }
-    }
+    if (add.distinct && add.distinct.length > 0) addDistinct(b, add.distinct, options.distinctCap, this);
+    if (add.rules) addRules(b, add.rules);
     if (add.ruleTimes) {
       const ruleTimes = (b.ruleTimes ??= newCollection(b, new Map<number, Set<number>>()));
       for (const [rule, times] of Object.entries(add.ruleTimes)) {
@@ -406,17 +448,14 @@ export class MemoryCorrelationStore implements CorrelationStore {
         sketch.set(key, (sketch.get(key) ?? 0) + n);
       }
     }
-    if (add.logIds && add.logIds.length > 0) {
-      const slots = (b.logIdSlots ??= newCollection(b, new Array<string | undefined>(LOG_ID_SLOTS)));
-      for (const logId of add.logIds) {
-        const slot = logIdSlot(logId);
-        if (slots[slot] !== undefined) continue;
-        slots[slot] = logId;
-        b.bytes += MEMORY_COST.string(logId);
-      }
-    }
+    if (add.logIds && add.logIds.length > 0) addLogIds(b, add.logIds);
     this.grow(group, b.bytes - before, id);
     return group;
+  }
+
+  /** A saturated add (a full set takes nothing more) counts a call, as the DynamoDB store's failed condition does. */
+  countSaturatedAdd(): void {
+    this.calls += 1;
   }
 
   /**
@@ -431,13 +470,13 @@ export class MemoryCorrelationStore implements CorrelationStore {
       group.spanCount = 0;
       if (span === 0) return;
       // Computed after this add: the bucket's count already includes it.
-      for (let i = group.newestBucket - span + 1; i <= group.newestBucket; i++) group.spanCount += group.buckets.get(i)?.count ?? 0;
+      for (let i = group.newestBucket - span + 1; i <= group.newestBucket; i++) group.spanCount += group.bucket(i)?.count ?? 0;
       return;
     }
     if (bucket > previous) {
       // The window [newestBucket - span + 1, newestBucket] moved: the buckets it left stop counting.
       if (bucket - previous >= span) group.spanCount = 0;
-      else for (let i = previous - span + 1; i <= bucket - span; i++) group.spanCount -= group.buckets.get(i)?.count ?? 0;
+      else for (let i = previous - span + 1; i <= bucket - span; i++) group.spanCount -= group.bucket(i)?.count ?? 0;
     }
     if (bucket > group.newestBucket - span) group.spanCount += count;
   }
@@ -470,8 +509,8 @@ export class MemoryCorrelationStore implements CorrelationStore {
   tryFireSync(ref: GroupRef, startBucket: number, endBucket: number, expiresAtMs: number, id: string): boolean {
     this.calls += 1;
     const group = this.groupFor(ref, expiresAtMs, id);
-    if (group.state.firedEnd !== undefined && group.state.firedEnd >= startBucket) return false;
-    group.state.firedEnd = endBucket;
+    if (group.firedEnd !== undefined && group.firedEnd >= startBucket) return false;
+    group.firedEnd = endBucket;
     return true;
   }
 
@@ -483,9 +522,9 @@ export class MemoryCorrelationStore implements CorrelationStore {
   tryOpenWindowSync(window: OpenWindow, expiresAtMs: number): boolean {
     this.calls += 2; // index item + conditional group update
     const group = this.groupFor(window, expiresAtMs);
-    const latest = group.state.windowStart;
+    const latest = group.windowStart;
     if (latest !== undefined && latest > window.startBucket - window.buckets) return false;
-    group.state.windowStart = window.startBucket;
+    group.windowStart = window.startBucket;
     const id = windowId(window);
     this.open.set(id, { ...window, group: { ...window.group } });
     this.openByClose.push(window.closeAt, id);
@@ -541,6 +580,7 @@ export class MemoryCorrelationStore implements CorrelationStore {
 
   /** The synchronous form of `purgeExpired`. */
   purgeExpiredSync(before: number): void {
+    if (before === Infinity && this.dropAllGroups()) return;
     for (;;) {
       const key = this.groupExpiry.peekKey();
       if (key === undefined || key >= before) break;
@@ -552,16 +592,45 @@ export class MemoryCorrelationStore implements CorrelationStore {
         this.dropGroup(id, group, false);
         continue;
       }
-      for (const [index, b] of group.buckets) {
-        if (b.expiresAt >= before) continue;
-        group.buckets.delete(index);
-        if (group.span > 0 && index > group.newestBucket - group.span) group.spanCount -= b.count;
-        group.bytes -= b.bytes;
-        this.bytes -= b.bytes;
+      const buckets = group.buckets;
+      if (buckets instanceof Map) {
+        for (const b of buckets.values()) {
+          if (b.expiresAt >= before) continue;
+          buckets.delete(b.index);
+          this.dropBucket(group, b);
+        }
+      } else if (buckets !== undefined && buckets.expiresAt < before) {
+        group.buckets = undefined;
+        this.dropBucket(group, buckets);
       }
       this.groupExpiry.push(group.expiresAt, id);
     }
     // Completed windows leave `open` at once; their heap entries are dropped by dueWindows when they come due.
+  }
+
+  /**
+   * `purgeExpiredSync(Infinity)` (the end of a scan) when every group's expiry is finite: every group goes, as the
+   * loop over the expiry heap would drop them one by one (open windows stay), in one pass instead of a heap pop per
+   * group. False, changing nothing, when some group never expires (the loop handles it).
+   */
+  private dropAllGroups(): boolean {
+    let bytes = 0;
+    for (const group of this.groups.values()) {
+      if (!(group.expiresAt < Infinity)) return false;
+      bytes += group.bytes;
+    }
+    this.bytes -= bytes;
+    this.groups.clear();
+    this.oldest = undefined;
+    this.newest = undefined;
+    this.groupExpiry.clear();
+    return true;
+  }
+
+  private dropBucket(group: MemoryGroup, b: MemoryBucket): void {
+    if (group.span > 0 && b.index > group.newestBucket - group.span) group.spanCount -= b.count;
+    group.bytes -= b.bytes;
+    this.bytes -= b.bytes;
   }
 
   stats(): StoreStats {
@@ -583,10 +652,7 @@ export class MemoryCorrelationStore implements CorrelationStore {
         }
       }
       const bytes = MEMORY_COST.group + MEMORY_COST.string(id);
-      group = {
-        id, older: undefined, newer: undefined, buckets: new Map(), state: {}, expiresAt: expiresAtMs, bytes: 0,
-        newestBucket: -Infinity, span: 0, spanCount: 0,
-      };
+      group = new MemoryGroup(id, expiresAtMs);
       this.groups.set(id, group);
       this.link(group);
       this.groupExpiry.push(expiresAtMs, id);
@@ -675,35 +741,110 @@ export class MemoryCorrelationStore implements CorrelationStore {
 
   private readGroup(group: MemoryGroup, from: number, to: number): GroupRead {
     const buckets: BucketState[] = [];
-    for (const [index, b] of group.buckets) {
-      if (index < from || index > to) continue;
+    for (const b of group.bucketList()) {
+      if (b.index < from || b.index > to) continue;
       // Copies, so callers never alias the store's state; empty parts share one frozen value (scan's hot path).
       let ruleTimes: Record<number, number[]> = EMPTY_RECORD;
       if (b.ruleTimes && b.ruleTimes.size > 0) {
         ruleTimes = {};
         for (const [rule, set] of b.ruleTimes) ruleTimes[rule] = [...set].sort((x, y) => x - y);
       }
-      const rules = b.rules ? [...b.rules] : [];
       buckets.push({
-        bucket: index,
+        bucket: b.index,
         count: b.count,
         sum: b.sum,
-        distinct: b.distinct && b.distinct.size > 0 ? [...b.distinct] : EMPTY_LIST,
+        distinct: b.distinct === undefined ? EMPTY_LIST : typeof b.distinct === 'string' ? [b.distinct] : b.distinct.size > 0 ? [...b.distinct] : EMPTY_LIST,
         saturated: b.saturated,
-        rules: rules.length > 1 ? rules.sort((x, y) => x - y) : rules,
+        rules: ruleItems(b.rules),
         ruleTimes,
         sketch: b.sketch && b.sketch.size > 0 ? Object.fromEntries(b.sketch) : EMPTY_RECORD,
-        logIds: b.logIdSlots ? b.logIdSlots.filter((x): x is string => x !== undefined) : [],
+        logIds: logIdItems(b.logIds),
       });
     }
     buckets.sort((x, y) => x.bucket - y.bucket);
-    return { buckets, state: { ...group.state } };
+    return { buckets, state: stateOf(group) };
   }
+}
+
+/** The group record as a read returns it: the fields that are set. */
+function stateOf(group: MemoryGroup): GroupState {
+  const state: GroupState = {};
+  if (group.firedEnd !== undefined) state.firedEnd = group.firedEnd;
+  if (group.windowStart !== undefined) state.windowStart = group.windowStart;
+  return state;
 }
 
 function newCollection<T>(bucket: MemoryBucket, collection: T): T {
   bucket.bytes += MEMORY_COST.collection;
   return collection;
+}
+
+/** value_count digests: the same rule as the DynamoDB store's conditional add (a full set takes nothing more and is marked saturated). */
+function addDistinct(b: MemoryBucket, digests: readonly string[], cap: number, store: MemoryCorrelationStore): void {
+  let distinct = b.distinct;
+  if (distinct === undefined) b.bytes += MEMORY_COST.collection;
+  const size = distinct === undefined ? 0 : typeof distinct === 'string' ? 1 : distinct.size;
+  if (size >= cap) {
+    b.distinct = distinct ?? new Set();
+    b.saturated = true;
+    store.countSaturatedAdd();
+    return;
+  }
+  for (const d of digests) {
+    const next = withItem(distinct, d);
+    if (next === undefined) continue;
+    distinct = next;
+    b.bytes += MEMORY_COST.entry + MEMORY_COST.string(d);
+  }
+  b.distinct = distinct;
+}
+
+/** temporal: rule indexes (an empty list still makes the bucket's collection, as a set would be made). */
+function addRules(b: MemoryBucket, indexes: readonly number[]): void {
+  let rules = b.rules;
+  if (rules === undefined) {
+    b.bytes += MEMORY_COST.collection;
+    if (indexes.length === 0) rules = new Set();
+  }
+  for (const r of indexes) {
+    const next = withItem(rules, r);
+    if (next === undefined) continue;
+    rules = next;
+    b.bytes += MEMORY_COST.entry;
+  }
+  b.rules = rules;
+}
+
+/** `held` (nothing, one item, or a set of items) with `item` added; undefined when `item` was there already. */
+function withItem<T extends string | number>(held: T | Set<T> | undefined, item: T): T | Set<T> | undefined {
+  if (held === undefined) return item;
+  if (held instanceof Set) {
+    if (held.has(item)) return undefined;
+    held.add(item);
+    return held;
+  }
+  return held === item ? undefined : new Set([held, item]);
+}
+
+/** The log_id sample: slot logIdSlot(id) keeps the first id written to it. */
+function addLogIds(b: MemoryBucket, logIds: readonly string[]): void {
+  let sample = b.logIds;
+  if (sample === undefined) b.bytes += MEMORY_COST.collection;
+  for (const logId of logIds) {
+    if (sample === undefined) sample = logId;
+    else {
+      const slot = logIdSlot(logId);
+      if (typeof sample === 'string') {
+        const held = sample;
+        if (logIdSlot(held) === slot) continue;
+        sample = new Array<string | undefined>(LOG_ID_SLOTS);
+        sample[logIdSlot(held)] = held;
+      } else if (sample[slot] !== undefined) continue;
+      sample[slot] = logId;
+    }
+    b.bytes += MEMORY_COST.string(logId);
+  }
+  b.logIds = sample;
 }
 
 function windowCost(window: OpenWindow): number {

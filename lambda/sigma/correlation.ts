@@ -17,7 +17,7 @@ import { parseIsoTime } from './iso-time';
 import { collectValues, compilePath, type CompiledPath } from './fieldpath';
 import { MemoryCorrelationStore, memoryGroupId } from './correlation-store';
 import type {
-  BucketAdd, BucketState, CorrelationStore, GroupRead, GroupRef, GroupState, MemoryBucketView, MemoryGroupView, OpenWindow, StoreStats,
+  BucketAdd, BucketState, CorrelationStore, GroupRead, GroupRef, GroupState, MemoryGroupView, OpenWindow, StoreStats,
 } from './correlation-store';
 import type {
   CorrelationInfo, CorrelationModel, Detection, NormalizedEvent, RuleModel, RuleSummary, Scalar,
@@ -59,7 +59,7 @@ export interface CorrelatorOptions {
   tenant?: string;
   /**
    * With the memory store, events and windows go through its synchronous interface (`processEventSync`,
-   * `closeWindowsSync`: no Promise per event, group keys interned per correlation, a running count per
+   * `closeWindowsSync`: no Promise per event, single-field group keys interned per correlation, a running count per
    * event_count group). false: through the asynchronous store interface, as with DynamoDB (the tests compare the
    * two). Default true; other stores always use the asynchronous interface.
    */
@@ -136,14 +136,14 @@ interface CompiledCorrelation {
   bucketMs: number;
   buckets: number;
   percentile: number;
-  /** Fast path: group identities by group values (see `internedGroup`), bounded by `internedCount`/`internedChars`. */
-  interned: InternLevel;
+  /**
+   * Fast path: group identities of a single group-by field by its value (see `internedGroup`), bounded by
+   * `internedCount`/`internedChars`.
+   */
+  interned: Map<string | null, InternedGroup>;
   internedCount: number;
   internedChars: number;
 }
-
-/** One group-by field's level of the interned identities: value (string form, or null) → next level or identity. */
-type InternLevel = Map<string | null, InternLevel | InternedGroup>;
 
 /** A group's identity as the memory store's synchronous interface takes it, built once per group values. */
 interface InternedGroup {
@@ -643,8 +643,8 @@ export class Correlator {
   // Every step mirrors its asynchronous counterpart above (feed, chain, apply, update, closeWindow, windowValue),
   // in the same order and with the same store calls, so detections, their order and every counter are the same
   // (test/sigma/correlation-fast-path.test.ts compares the two on random event sequences). What it saves: no
-  // Promise per call, no copy of the window's buckets per event (they are read in place), group keys built once
-  // per group values, and the event_count of the window ending at a group's newest bucket kept as a running count.
+  // Promise per call, no copy of the window's buckets per event (they are read in place), a single-field group's key
+  // built once per value, and the event_count of the window ending at a group's newest bucket kept as a running count.
 
   private feedSync(root: NormalizedEvent, time: number, ruleIds: string[], logIds: string[]): Detection[] {
     const out: Detection[] = [];
@@ -714,39 +714,32 @@ export class Correlator {
   }
 
   /**
-   * The group's identity (key, store id), built once per group values and kept in a bounded per-correlation
-   * tree of maps, one level per group-by field, keyed by each value's string form (200 and "200" are one group,
-   * as in `groupKeyOf`; null is its own key): a lookup hashes the values, it builds no string. Long values are
-   * not kept (their key is built each time).
+   * The group's identity (key, store id). With one group-by field it is built once per value and kept in a bounded
+   * per-correlation map keyed by the value's string form (200 and "200" are one group, as in `groupKeyOf`; null is
+   * its own key): a lookup hashes the value and builds no string, which pays where the same groups come back (many
+   * events from one IP). Groups of several fields are built each time: on the reference corpus almost every such
+   * update is a new group, and a cache of them (a tree of maps, or the last identity per first value) cost more in
+   * misses and garbage than it saved (docs/performance.md). Long values are not kept (their key is built each time).
    */
   private internedGroup(corr: CompiledCorrelation, values: Scalar[]): InternedGroup {
-    const last = values.length - 1;
-    if (last < 0) return this.groupIdentity(corr, values);
-    let level = corr.interned;
-    for (let i = 0; ; i++) {
-      const v = values[i];
-      const key = v === null ? null : typeof v === 'string' ? v : String(v);
-      if (key !== null && key.length > INTERNED_VALUE_MAX) return this.groupIdentity(corr, values);
-      const next = level.get(key);
-      if (i < last) {
-        if (next) level = next as InternLevel;
-        else level.set(key, (level = new Map()));
-        continue;
-      }
-      if (next) return next as InternedGroup;
-      const group = this.groupIdentity(corr, values);
-      if (corr.internedCount >= INTERNED_GROUPS_MAX || corr.internedChars >= INTERNED_CHARS_MAX) {
-        corr.interned = new Map();
-        corr.internedCount = 0;
-        corr.internedChars = 0;
-      } else {
-        level.set(key, group);
-        corr.internedCount++;
-        // The key and id strings, and about as much again for the values kept as map keys.
-        corr.internedChars += 2 * group.id.length;
-      }
-      return group;
+    if (values.length !== 1) return this.groupIdentity(corr, values);
+    const v = values[0];
+    const key = v === null ? null : typeof v === 'string' ? v : String(v);
+    if (key !== null && key.length > INTERNED_VALUE_MAX) return this.groupIdentity(corr, values);
+    const held = corr.interned.get(key);
+    if (held !== undefined) return held;
+    const group = this.groupIdentity(corr, values);
+    if (corr.internedCount >= INTERNED_GROUPS_MAX || corr.internedChars >= INTERNED_CHARS_MAX) {
+      corr.interned = new Map();
+      corr.internedCount = 0;
+      corr.internedChars = 0;
+    } else {
+      corr.interned.set(key, group);
+      corr.internedCount++;
+      // The key and id strings, and about as much again for the value kept as the map's key.
+      corr.internedChars += 2 * group.id.length;
     }
+    return group;
   }
 
   private groupIdentity(corr: CompiledCorrelation, values: Scalar[]): InternedGroup {
@@ -762,22 +755,22 @@ export class Correlator {
     const expiresAtMs = (bucket + 2 * k + 1) * corr.bucketMs;
     const options = { distinctCap: this.distinctCap, expiresAtMs };
     if (corr.atClose) {
-      const window = this.windowToOpen(corr, ref, values, bucket, memory.addSync(ref, bucket, add, options, id, 0).state);
+      const window = this.windowToOpen(corr, ref, values, bucket, memory.addSync(ref, bucket, add, options, id, 0));
       if (window && memory.tryOpenWindowSync(window, expiresAtMs)) this.counters.windowsOpened++;
       return undefined;
     }
     const stored = memory.addSync(ref, bucket, add, options, id, corr.model.type === 'event_count' ? k : 0);
-    const firedEnd = stored.state.firedEnd ?? -Infinity;
+    const firedEnd = stored.firedEnd ?? -Infinity;
     // Windows ending at this bucket and at each later non-empty one (a late event belongs to them too).
     const last = Math.min(bucket + k - 1, stored.newestBucket);
     for (let end = bucket; end <= last; end++) {
-      if (end !== bucket && !stored.buckets.has(end)) continue;
+      if (end !== bucket && stored.bucket(end) === undefined) continue;
       const start = end - k + 1;
       if (start <= firedEnd) continue;
       const value = this.measureSync(corr, stored, start, end);
       if (!this.holds(corr, value)) continue;
       if (!memory.tryFireSync(ref, start, end, expiresAtMs, id)) return undefined;
-      return this.detection(corr, values, windowDetails(stored.buckets, value, start, end), start, end, time);
+      return this.detection(corr, values, windowDetails(stored, value, start, end), start, end, time);
     }
     return undefined;
   }
@@ -791,7 +784,7 @@ export class Correlator {
     const value = this.measureSync(corr, stored, window.startBucket, end);
     if (!this.holds(corr, value)) return [];
     // The window's details as they were read: a group created by tryFire (evicted since) holds nothing.
-    const details = windowDetails(stored?.buckets, value, window.startBucket, end);
+    const details = windowDetails(stored, value, window.startBucket, end);
     const expiresAtMs = (end + window.buckets + 1) * corr.bucketMs;
     if (!memory.tryFireSync(ref, window.startBucket, end, expiresAtMs, id)) return [];
     const time = window.closeAt - 1;
@@ -802,12 +795,11 @@ export class Correlator {
 
   /** The window's value, as `windowValue` computes it (saturated value_count windows counted alike). */
   private measureSync(corr: CompiledCorrelation, stored: MemoryGroupView | undefined, start: number, end: number): number {
-    const buckets = stored?.buckets;
     switch (corr.model.type) {
       case 'event_count': {
         if (stored && stored.span === corr.buckets && end === stored.newestBucket) return stored.spanCount;
         let count = 0;
-        for (let i = start; i <= end; i++) count += buckets?.get(i)?.count ?? 0;
+        for (let i = start; i <= end; i++) count += stored?.bucket(i)?.count ?? 0;
         return count;
       }
       case 'value_sum':
@@ -816,7 +808,7 @@ export class Correlator {
         let count = 0;
         let sum = 0;
         for (let i = start; i <= end; i++) {
-          const b = buckets?.get(i);
+          const b = stored?.bucket(i);
           if (!b) continue;
           count += b.count;
           sum += b.sum;
@@ -829,9 +821,11 @@ export class Correlator {
         union.clear();
         let saturated = false;
         for (let i = start; i <= end; i++) {
-          const b = buckets?.get(i);
+          const b = stored?.bucket(i);
           if (!b) continue;
-          if (b.distinct) for (const d of b.distinct) union.add(d);
+          const distinct = b.distinct;
+          if (typeof distinct === 'string') union.add(distinct);
+          else if (distinct) for (const d of distinct) union.add(d);
           if (b.saturated) saturated = true;
         }
         const size = union.size;
@@ -843,18 +837,19 @@ export class Correlator {
       case 'temporal': {
         const ids = new Set<string>();
         for (let i = start; i <= end; i++) {
-          const rules = buckets?.get(i)?.rules;
-          if (rules) for (const r of rules) ids.add(corr.model.rules[r]);
+          const rules = stored?.bucket(i)?.rules;
+          if (typeof rules === 'number') ids.add(corr.model.rules[rules]);
+          else if (rules) for (const r of rules) ids.add(corr.model.rules[r]);
         }
         return ids.size;
       }
       case 'temporal_ordered':
-        return orderedPrefixOf(corr.model.rules.length, buckets, start, end);
+        return orderedPrefixOf(corr.model.rules.length, stored, start, end);
       case 'value_percentile': {
         const merged = new Map<string, number>();
         let n = 0;
         for (let i = start; i <= end; i++) {
-          const sketch = buckets?.get(i)?.sketch;
+          const sketch = stored?.bucket(i)?.sketch;
           if (!sketch) continue;
           for (const [key, c] of sketch) {
             merged.set(key, (merged.get(key) ?? 0) + c);
@@ -1262,28 +1257,35 @@ function boundaryIso(ms: number): string {
 const scratchDigests = new Set<string>();
 
 /** The rules and log_ids of a window read in place (as windowValue gathers them from a read), with its value. */
-function windowDetails(buckets: ReadonlyMap<number, MemoryBucketView> | undefined, value: number, start: number, end: number): WindowValue {
-  const rules = new Set<number>();
+function windowDetails(stored: MemoryGroupView | undefined, value: number, start: number, end: number): WindowValue {
+  const rules: number[] = [];
   const logIds: string[] = [];
   for (let i = start; i <= end; i++) {
-    const b = buckets?.get(i);
+    const b = stored?.bucket(i);
     if (!b) continue;
-    if (b.rules) for (const r of b.rules) rules.add(r);
-    if (!b.logIdSlots) continue;
-    for (const id of b.logIdSlots) {
-      if (id !== undefined && logIds.length < MAX_LOG_IDS && !logIds.includes(id)) logIds.push(id);
+    const bucketRules = b.rules;
+    if (typeof bucketRules === 'number') {
+      if (!rules.includes(bucketRules)) rules.push(bucketRules);
+    } else if (bucketRules) for (const r of bucketRules) if (!rules.includes(r)) rules.push(r);
+    const sample = b.logIds;
+    if (typeof sample === 'string') {
+      if (logIds.length < MAX_LOG_IDS && !logIds.includes(sample)) logIds.push(sample);
+    } else if (sample) {
+      for (const id of sample) {
+        if (id !== undefined && logIds.length < MAX_LOG_IDS && !logIds.includes(id)) logIds.push(id);
+      }
     }
   }
-  return { value, saturated: false, rules: [...rules].sort((a, b) => a - b), logIds };
+  return { value, saturated: false, rules: rules.length > 1 ? rules.sort((a, b) => a - b) : rules, logIds };
 }
 
 /** orderedPrefix over the buckets of [start, end] read in place. */
-function orderedPrefixOf(ruleCount: number, buckets: ReadonlyMap<number, MemoryBucketView> | undefined, start: number, end: number): number {
+function orderedPrefixOf(ruleCount: number, stored: MemoryGroupView | undefined, start: number, end: number): number {
   let previous = -Infinity;
   for (let i = 0; i < ruleCount; i++) {
     let best = Infinity;
     for (let j = start; j <= end; j++) {
-      const times = buckets?.get(j)?.ruleTimes?.get(i);
+      const times = stored?.bucket(j)?.ruleTimes?.get(i);
       if (times) for (const t of times) if (t >= previous && t < best) best = t;
     }
     if (best === Infinity) return i;
