@@ -28,16 +28,26 @@ const ENGINE_DIR = path.join(__dirname, '..', '..', 'lambda', 'sigma');
 const LIBRARIES = ['js-yaml', 'redos-detector', 're2js', 'ipaddr.js'];
 
 /** The cache folder the environment asks for, or undefined when the cache is off. */
-export function ruleCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function ruleCacheDir(env: NodeJS.ProcessEnv = process.env, homedir: () => string = os.homedir): string | undefined {
   const setting = env[RULE_CACHE_ENV];
   if (setting !== undefined && setting !== '') return /^(off|0|false|no)$/i.test(setting) ? undefined : path.resolve(setting);
-  const base = env.XDG_CACHE_HOME ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  let base = env.XDG_CACHE_HOME;
+  if (!base) {
+    try {
+      base = path.join(homedir(), '.cache');
+    } catch {
+      // No HOME and no passwd entry (a container under an arbitrary uid): no cache, every command still runs.
+      return undefined;
+    }
+  }
   return path.join(base, 'auth0-sigma', 'rules');
 }
 
 export class RuleModelCache implements LoadResultCache {
   /** Why the last `get` found nothing usable (tests read it). */
   lastMiss: string | undefined;
+  /** Set when the folder or a file in it exists but is not private to this user: `scan` says so once. */
+  refused: string | undefined;
 
   constructor(
     private readonly dir: string,
@@ -58,8 +68,12 @@ export class RuleModelCache implements LoadResultCache {
       const payload = data.subarray(payloadAt);
       if (data.toString('latin1', digestAt, digestAt + 64) !== sha256(payload)) return this.miss('digest mismatch');
       const result = v8.deserialize(payload) as LoadResult;
-      const now = new Date();
-      fs.utimesSync(file, now, now); // least recently used goes first when pruning
+      try {
+        const now = new Date();
+        fs.utimesSync(file, now, now); // least recently used goes first when pruning
+      } catch {
+        // A read-only cache is still a good cache: only the pruning order is lost.
+      }
       return result;
     } catch (err) {
       return this.miss((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not cached' : (err as Error).message);
@@ -106,6 +120,7 @@ export class RuleModelCache implements LoadResultCache {
     const st = fs.lstatSync(file);
     if (st.isSymbolicLink() || st.uid !== process.getuid() || (st.mode & 0o022) !== 0) {
       this.lastMiss = `${file} is not private to this user`;
+      this.refused ??= `${file} is a symbolic link, belongs to another user or is writable by others`;
       return false;
     }
     return true;
@@ -117,7 +132,14 @@ export class RuleModelCache implements LoadResultCache {
   }
 
   private prune(): void {
-    const entries = fs.readdirSync(this.dir).filter((name) => name.endsWith('.bin'));
+    const names = fs.readdirSync(this.dir);
+    // A scan killed between writing and renaming leaves its temporary file: gone after an hour.
+    const staleBefore = Date.now() - 60 * 60 * 1000;
+    for (const name of names.filter((n) => n.endsWith('.tmp'))) {
+      const file = path.join(this.dir, name);
+      if (fs.statSync(file).mtimeMs < staleBefore) fs.rmSync(file, { force: true });
+    }
+    const entries = names.filter((name) => name.endsWith('.bin'));
     if (entries.length <= MAX_ENTRIES) return;
     const aged = entries.map((name) => ({ name, at: fs.statSync(path.join(this.dir, name)).mtimeMs })).sort((a, b) => a.at - b.at);
     for (const { name } of aged.slice(0, entries.length - MAX_ENTRIES)) fs.rmSync(path.join(this.dir, name), { force: true });
@@ -149,10 +171,22 @@ export function engineFingerprint(): string {
     try {
       const main = require.resolve(library);
       const st = fs.statSync(main);
-      parts.push(`${library}:${main}:${st.size}:${st.mtimeMs}`);
+      // The entry file may only re-export the library's modules: its version says when those changed.
+      parts.push(`${library}:${main}:${st.size}:${st.mtimeMs}:${packageVersion(main, library)}`);
     } catch {
       parts.push(`${library}:-`);
     }
   }
   return crypto.createHash('sha256').update(parts.join('\n')).digest('hex');
+}
+
+/** The version in the package.json of `library`, found upwards from its resolved entry file (exports may hide it). */
+function packageVersion(entry: string, library: string): string {
+  for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (!fs.existsSync(manifest)) continue;
+    const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === library) return pkg.version ?? '?';
+  }
+  return '?';
 }

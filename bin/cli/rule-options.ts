@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { loadDetectionConfig, loadRules, type LoadResult } from '../../lambda/sigma/loader';
+import { loadDetectionConfig, loadRules, type LoadResult, type LoadResultCache } from '../../lambda/sigma/loader';
 import type { DetectionConfig } from '../../lambda/sigma/detection-config';
 import { formatDiagnostic, compareDiagnostics } from '../../lambda/sigma/diagnostics';
 import { mergePlaceholders, parsePlaceholderAssignments, type PlaceholderValues } from '../../lambda/sigma/placeholders';
@@ -109,7 +109,7 @@ function applyStrict(diagnostics: Diagnostic[], strict: boolean): Diagnostic[] {
   return diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' } : d));
 }
 
-export function loadRuleSet(io: CliIO, options: RuleOptions, unresolvedPlaceholders: 'error' | 'skip-rule'): LoadedRules {
+export function loadRuleSet(io: CliIO, options: RuleOptions, unresolvedPlaceholders: 'error' | 'skip-rule', cache?: LoadResultCache): LoadedRules {
   const config = readDetectionConfig(io, options);
   // --rules replaces the config file's rule sources; without either, ./rules.
   const paths = options.rules.length === 0 && config && config.config.rules.length > 0 ? config.ruleSources : rulePaths(io, options.rules);
@@ -122,7 +122,7 @@ export function loadRuleSet(io: CliIO, options: RuleOptions, unresolvedPlacehold
   const result = loadRules(paths, {
     placeholders, unresolvedPlaceholders, root: io.cwd, engine,
     overrides: config?.config.overrides, configFilters: config?.config.filters,
-  });
+  }, cache);
   const all = applyStrict([...result.diagnostics, ...lintRuleSet(result.model.rules)], Boolean(options.strict)).sort(compareDiagnostics);
   return {
     result,

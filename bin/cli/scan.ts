@@ -3,10 +3,9 @@
 import { performance } from 'node:perf_hooks';
 import type * as CliProgress from 'cli-progress';
 import { CompiledRuleSet } from '../../lambda/sigma/ruleset';
-import { withLoadResultCache } from '../../lambda/sigma/loader';
 import { RuleModelCache } from './rule-cache';
 import { BUDGET_RULE } from '../../lambda/sigma/budget';
-import { escapeForTerminalKeepingLines } from '../../lambda/sigma/terminal-text';
+import { escapeForTerminal, escapeForTerminalKeepingLines } from '../../lambda/sigma/terminal-text';
 import type { Detection, RuleSetModel, RuleSummary } from '../../lambda/sigma/types';
 import { BufferedWriter, EXIT_FAILURE, EXIT_OK, UsageError, formatCount, printable, type CliIO } from './io';
 import { readSource, resolveInputs, type InputSource } from './input';
@@ -136,11 +135,13 @@ export async function runScan(io: CliIO, options: ScanOptions, inputs: string[])
   const strict = Boolean(options.strict);
   // Loading the rules is pure (files, options, engine code): a scan reuses an earlier load of the same rules.
   const cache = options.ruleCache !== false && io.ruleCacheDir !== undefined ? new RuleModelCache(io.ruleCacheDir) : undefined;
-  const loaded = withLoadResultCache(cache, () => loadRuleSet(io, options, strict ? 'error' : 'skip-rule'));
+  const loaded = loadRuleSet(io, options, strict ? 'error' : 'skip-rule', cache);
   const { result } = loaded;
   const err = io.stderr;
 
   printDiagnostics(err, loaded.diagnostics.filter((d) => d.severity !== 'note'));
+  // Refused for safety, the cache would stay unused scan after scan without a word: say why, once per scan.
+  if (cache?.refused) err.write(`note: the rule cache was not used: ${escapeForTerminal(cache.refused)} (make it yours with mode 700, or --no-rule-cache)\n`);
   if (strict && loaded.errors > 0) {
     err.write(`scan stopped before reading input: ${plural(loaded.errors, 'error')} in the rules (--strict)\n`);
     return EXIT_FAILURE;
@@ -236,6 +237,9 @@ async function scanSources(
         chunk: async (bytes) => {
           await pipeline.flush();
           await afterChunk(bytes);
+          // stdin or a pipe may be a live stream (`tail -F … | auth0-sigma scan -`): its detections go out as each
+          // piece of input is read, not once a block has filled.
+          if (source.size === undefined) await writer.flush();
         },
       }, { maxItemBytes: limits.maxItemSize });
     }

@@ -14,7 +14,7 @@ import { jsonText } from './bounded-json';
 import { displayValue, groupKeyOf, sha256Text, storableLogId, storableValue } from './correlation-limits';
 import { ruleSummary } from './detection';
 import { parseIsoTime } from './iso-time';
-import { collectValues, compilePath, type CompiledPath } from './fieldpath';
+import { compilePath, visitValues, type CompiledPath } from './fieldpath';
 import { MemoryCorrelationStore, memoryGroupId } from './correlation-store';
 import type {
   BucketAdd, BucketState, CorrelationStore, GroupRead, GroupRef, GroupState, MemoryGroupView, OpenWindow, StoreStats,
@@ -287,7 +287,6 @@ export class Correlator {
     return { ruleIds, time };
   }
 
-
   /** The failures since the last call (at most 100), for the caller's log lines; see `onFailure`. */
   drainFailures(): CorrelationFailure[] {
     const out = this.pendingFailures;
@@ -464,7 +463,7 @@ export class Correlator {
         const distinct = new Set<string>();
         for (const index of indexes) {
           const path = corr.valuePaths?.[index] ?? corr.valueFallback;
-          for (const v of scalarValues(root, path)) distinct.add(digest(v));
+          addDistinctDigests(root, path, distinct, this.distinctCap);
         }
         add.distinct = [...distinct];
         return add;
@@ -1108,46 +1107,51 @@ export function conditionHolds(conditions: readonly [ComparisonOp, number][], va
   return true;
 }
 
-const scratch: unknown[] = [];
 /** An object or array group value is its JSON, cut here: longer ones that share this prefix are one group. */
 const GROUP_OBJECT_TEXT_MAX = 64 * 1024;
 
 /** The group value of a field: its first scalar value; an object or array is its JSON; missing → null. */
 function firstValue(root: NormalizedEvent, path: CompiledPath | undefined): Scalar {
   if (!path) return null;
-  scratch.length = 0;
-  collectValues(root, path, scratch);
-  if (scratch.length === 0) return null;
-  const v = scratch[0];
-  scratch.length = 0;
+  let first: unknown = null;
+  // Stops at the first value: a group-by field holding a huge array costs one step, not one per element.
+  visitValues(root, path, (v) => {
+    first = v;
+    return true;
+  });
+  const v = first as unknown;
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   // Iterative and bounded: an object or array as a group value may nest deeper than JSON.stringify can go.
   return jsonText(v, { maxChars: GROUP_OBJECT_TEXT_MAX });
 }
 
-/** Every scalar value (string form) a path reaches: what value_count counts. Null is not a value. */
-function scalarValues(root: NormalizedEvent, path: CompiledPath | undefined): string[] {
-  if (!path) return [];
-  const out: unknown[] = [];
-  collectValues(root, path, out);
-  const values: string[] = [];
-  for (const v of out) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') values.push(String(v));
-  return values;
+/**
+ * Adds the digests of the scalar values (string form) a path reaches to `distinct`, what value_count counts (null
+ * is not a value), and stops once `distinct` holds more than `cap`: a window's value is min(distinct values, cap)
+ * and it is saturated above the cap, so the digests past cap + 1 change nothing, and an event carrying a huge
+ * array costs neither a digest per element nor a bucket of them.
+ */
+function addDistinctDigests(root: NormalizedEvent, path: CompiledPath | undefined, distinct: Set<string>, cap: number): void {
+  if (!path || distinct.size > cap) return;
+  visitValues(root, path, (v) => {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') distinct.add(digest(String(v)));
+    return distinct.size > cap;
+  });
 }
 
 /** First numeric value: a finite number, or a string holding a plain decimal number. */
 function numericValue(root: NormalizedEvent, path: CompiledPath | undefined): number | undefined {
   if (!path) return undefined;
-  const out: unknown[] = [];
-  collectValues(root, path, out);
-  for (const v of out) {
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-    if (typeof v === 'string' && PLAIN_DECIMAL.test(v)) {
+  let found: number | undefined;
+  visitValues(root, path, (v) => {
+    if (typeof v === 'number' && Number.isFinite(v)) found = v;
+    else if (typeof v === 'string' && PLAIN_DECIMAL.test(v)) {
       const n = Number(v);
-      if (Number.isFinite(n)) return n;
+      if (Number.isFinite(n)) found = n;
     }
-  }
-  return undefined;
+    return found !== undefined;
+  });
+  return found;
 }
 
 // value_count sees the same values again and again (user names, IPs): their digests are kept, within bounds.

@@ -149,7 +149,11 @@ export function findRuleFiles(paths: readonly string[], diagnostics?: Diagnostic
 }
 
 /** Loads every rule under `paths`. Never throws for bad rules: problems are in `diagnostics`. */
-export function loadRules(paths: readonly string[], options: LoadOptions = {}): LoadResult {
+/**
+ * Loads every rule file under `paths`. `cache` (optional: `scan`'s cache of loaded rule sets, bin/cli/rule-cache.ts)
+ * is consulted for the result of `loadRulesFromText` on the files read, and given a fresh one.
+ */
+export function loadRules(paths: readonly string[], options: LoadOptions = {}, cache?: LoadResultCache): LoadResult {
   const diagnostics = new Diagnostics();
   const root = options.root ?? process.cwd();
   const sources: RuleSource[] = [];
@@ -164,10 +168,10 @@ export function loadRules(paths: readonly string[], options: LoadOptions = {}): 
       });
     }
   }
-  let result = loadCache?.get(sources, options);
+  let result = cache?.get(sources, options);
   if (!result) {
     result = loadRulesFromText(sources, options);
-    loadCache?.set(sources, options, result);
+    cache?.set(sources, options, result);
   }
   return { ...result, diagnostics: [...diagnostics.all(), ...result.diagnostics].sort(compareDiagnostics) };
 }
@@ -179,19 +183,6 @@ export function loadRules(paths: readonly string[], options: LoadOptions = {}): 
 export interface LoadResultCache {
   get(sources: readonly RuleSource[], options: LoadOptions): LoadResult | undefined;
   set(sources: readonly RuleSource[], options: LoadOptions, result: LoadResult): void;
-}
-
-let loadCache: LoadResultCache | undefined;
-
-/** Runs `load` with `loadRules` consulting `cache` (undefined: none), as `scan` does. */
-export function withLoadResultCache<T>(cache: LoadResultCache | undefined, load: () => T): T {
-  const previous = loadCache;
-  loadCache = cache;
-  try {
-    return load();
-  } finally {
-    loadCache = previous;
-  }
 }
 
 /** Loads rules from text. An absolute `file` is named relative to `options.root`; others are kept (with `/`). */

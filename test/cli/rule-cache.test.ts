@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { loadRules, withLoadResultCache, type LoadOptions } from '../../lambda/sigma/loader';
+import { loadRules, type LoadOptions } from '../../lambda/sigma/loader';
 import { RULE_CACHE_ENV, RuleModelCache, engineFingerprint, ruleCacheDir } from '../../bin/cli/rule-cache';
 import { main } from '../../bin/cli';
 import { API_EXPLORER_ID, FIXTURES, REPO } from './helpers';
@@ -43,7 +43,7 @@ afterEach(() => {
 });
 
 function load(cache: RuleModelCache | undefined, options: LoadOptions = {}): ReturnType<typeof loadRules> {
-  return withLoadResultCache(cache, () => loadRules([rulesDir], { root: tmp, ...options }));
+  return loadRules([rulesDir], { root: tmp, ...options }, cache);
 }
 
 function cacheFiles(): string[] {
@@ -69,8 +69,8 @@ describe('RuleModelCache', () => {
     const options: LoadOptions = { root: REPO, unresolvedPlaceholders: 'skip-rule', placeholders: { api_explorer_client_id: API_EXPLORER_ID } };
     const fresh = loadRules([path.join(REPO, 'rules')], options);
     const cache = new RuleModelCache(cacheDir);
-    withLoadResultCache(cache, () => loadRules([path.join(REPO, 'rules')], options));
-    const hit = withLoadResultCache(cache, () => loadRules([path.join(REPO, 'rules')], options));
+    loadRules([path.join(REPO, 'rules')], options, cache);
+    const hit = loadRules([path.join(REPO, 'rules')], options, cache);
     expect(cache.lastMiss).toBeUndefined();
     expect(hit).toStrictEqual(fresh);
     expect(hit.model.rules.length).toBeGreaterThan(10);
@@ -145,6 +145,29 @@ describe('RuleModelCache', () => {
     expect(cache.lastMiss).toMatch(/not private to this user/);
   });
 
+  posix('scan says once why a cache folder others can write to is not used', async () => {
+    fs.mkdirSync(cacheDir, { mode: 0o700 });
+    fs.chmodSync(cacheDir, 0o777);
+    const run = await scan(['--set', `api_explorer_client_id=${API_EXPLORER_ID}`, `${FIXTURES}/logs/stream.ndjson`], cacheDir);
+    expect(run.code).toBe(0);
+    const notes = run.stderr.split('\n').filter((l) => l.startsWith('note: the rule cache was not used'));
+    expect(notes).toEqual([expect.stringMatching(/writable by others \(make it yours with mode 700, or --no-rule-cache\)$/)]);
+    expect(cacheFiles()).toEqual([]);
+  });
+
+  test('a temporary file left by a killed scan goes after an hour; a fresh one (a scan writing now) stays', () => {
+    const cache = new RuleModelCache(cacheDir);
+    load(cache);
+    const stale = path.join(cacheDir, '.stale.1.abc.tmp');
+    const fresh = path.join(cacheDir, '.fresh.2.def.tmp');
+    fs.writeFileSync(stale, 'x');
+    fs.writeFileSync(fresh, 'x');
+    fs.utimesSync(stale, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    load(cache, { placeholders: { another: 'load' } });
+    expect(fs.existsSync(stale)).toBe(false);
+    expect(fs.existsSync(fresh)).toBe(true);
+  });
+
   test('an unwritable cache folder leaves the load as it is', () => {
     fs.writeFileSync(cacheDir, 'a file where the folder should be');
     const cache = new RuleModelCache(cacheDir);
@@ -152,6 +175,12 @@ describe('RuleModelCache', () => {
   });
 
   test('where the cache lives, and the environment switch that turns it off', () => {
+    // Without HOME, os.homedir() may throw (no passwd entry): that is no cache, never a failed command.
+    const noHome = (): string => {
+      throw new Error('uv_os_homedir returned ENOENT');
+    };
+    expect(ruleCacheDir({}, noHome)).toBeUndefined();
+    expect(ruleCacheDir({ XDG_CACHE_HOME: '/xdg' }, noHome)).toBe(path.join('/xdg', 'auth0-sigma', 'rules'));
     expect(ruleCacheDir({ [RULE_CACHE_ENV]: 'off' })).toBeUndefined();
     expect(ruleCacheDir({ [RULE_CACHE_ENV]: '0' })).toBeUndefined();
     expect(ruleCacheDir({ [RULE_CACHE_ENV]: '/tmp/somewhere' })).toBe(path.resolve('/tmp/somewhere'));
@@ -186,7 +215,15 @@ describe('scan with the cache', () => {
     expect(without.stdout).not.toBe('');
     const cold = await scan(args, cacheDir);
     expect(cacheFiles()).toHaveLength(1);
+    // A hit touches its file (the pruning order) and a miss would write a new one in its place: the same file,
+    // touched, proves that the warm scan read the cache rather than loading afresh.
+    const file = path.join(cacheDir, cacheFiles()[0]);
+    fs.utimesSync(file, 0, 0);
+    const inode = fs.statSync(file).ino;
     const warm = await scan(args, cacheDir);
+    expect(fs.statSync(file).mtimeMs).toBeGreaterThan(0);
+    expect(fs.statSync(file).ino).toBe(inode);
+    expect(cacheFiles()).toHaveLength(1);
     expect(cold).toEqual(without);
     expect(warm).toEqual(without);
 

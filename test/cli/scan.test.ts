@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { main } from '../../bin/cli';
 import { API_EXPLORER_ID, FIXTURES, REPO, lines, run } from './helpers';
 
 const LOGS = `${FIXTURES}/logs`;
@@ -118,6 +120,26 @@ describe('auth0-sigma scan', () => {
     expect(r.code).toBe(0);
     expect(lines(r.stdout)).toHaveLength(1);
     expect(summaryLine(r.stderr)).toContain('scan: 1 input, 3 items read');
+  });
+
+  test('stdin as a live stream: each detection is written while the input is still open', async () => {
+    // `tail -F export.ndjson | auth0-sigma scan -`: output must not wait for a full block or the end of input.
+    const stdin = new PassThrough();
+    let out = '';
+    const stdout = new Writable({ write(chunk, _encoding, done) { out += chunk.toString(); done(); } });
+    const stderr = new Writable({ write(_chunk, _encoding, done) { done(); } });
+    const event = { log_id: 'live-1', data: { type: 'fp', user_name: 'someone', ip: '203.0.113.1' } };
+    const scanning = main(['node', 'auth0-sigma', 'scan', '--rules', RULES, '-'], { stdin, stdout, stderr, cwd: REPO, stderrIsTTY: false });
+    stdin.write(`${JSON.stringify(event)}\n`);
+    let waited = 0;
+    while (!out.includes('log_id=live-1') && waited < 10_000) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      waited += 20;
+    }
+    const seenBeforeEnd = out.includes('log_id=live-1');
+    stdin.end();
+    expect(await scanning).toBe(0);
+    expect(seenBeforeEnd).toBe(true);
   });
 
   test('an unresolved placeholder skips the rule with a warning; --strict stops before reading input', async () => {

@@ -115,6 +115,25 @@ describe('memory bounds', () => {
     expect(await c.closeWindows(Infinity)).toHaveLength(0);
     expect(c.stats().saturatedWindows).toBe(1);
   });
+
+  test('value_count: one event carrying a huge array keeps at most cap + 1 digests, with the same result', async () => {
+    // An attacker-written array field: without the bound each element was hashed and kept in the bucket.
+    const corr = correlationRule('vc', { type: 'value_count', rules: ['rule-a'], condition: { gte: 5, field: 'data.user_agent' } });
+    const huge = Array.from({ length: 50_000 }, (_, i) => `ua-${i}`);
+    const results: { values: (number | undefined)[]; bytes: number; saturated: number }[] = [];
+    for (const fastPath of [true, false]) {
+      const store = new MemoryCorrelationStore();
+      const c = new Correlator([A, corr], store, { distinctCap: 6, fastPath });
+      const detections = await feed(c, [[ev(0, { user_agent: huge }), [A]], [ev(0.01, { user_agent: 'one more' }), [A]]]);
+      results.push({ values: detections.map((d) => d.correlation?.value), bytes: store.limitStats().bytes, saturated: (await c.closeWindows(Infinity)).length });
+    }
+    for (const r of results) {
+      // Fires once at 6 (the cap: a lower bound of 50,001), as a set of all 50,000 would have.
+      expect(r.values).toEqual([6]);
+      // Seven digests (cap + 1) and the group: about 3 KB, against about 10 MB for every element's digest.
+      expect(r.bytes).toBeLessThan(5_000);
+    }
+  });
 });
 
 describe('configuration', () => {
